@@ -1,0 +1,1 @@
+// Placeholder so the target compiles until this stage's first source file lands.

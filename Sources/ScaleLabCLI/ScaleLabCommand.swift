@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The `scalelab` command: only configuration here; each subcommand lives in its own file and
+/// calls one library function.
+public struct ScaleLabCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "scalelab",
+        abstract: "Generate scaling-law data on a CPU and fit the published laws to it.",
+        version: "0.1.0",
+        subcommands: [])
+
+    public init() {}
+}

@@ -1,0 +1,21 @@
+/// Errors a user can act on. Each names the file, key, line or byte at fault, so the CLI can
+/// print it as is and exit non-zero.
+public enum ScaleLabError: Error, CustomStringConvertible, Equatable {
+    /// A configuration value is wrong: `key` is the dotted path (e.g. `model.n_head`).
+    case config(file: String, key: String, reason: String)
+    /// A data file is missing, empty, or holds something it must not.
+    case data(path: String, reason: String)
+    /// Reading or writing a file failed at the operating-system level.
+    case io(path: String, reason: String)
+    /// An argument or value outside what the operation accepts.
+    case invalid(String)
+
+    public var description: String {
+        switch self {
+        case let .config(file, key, reason): return "\(file): key '\(key)': \(reason)"
+        case let .data(path, reason): return "\(path): \(reason)"
+        case let .io(path, reason): return "\(path): \(reason)"
+        case let .invalid(reason): return reason
+        }
+    }
+}

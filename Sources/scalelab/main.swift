@@ -1,0 +1,2 @@
+import ScaleLabCLI
+ScaleLabCommand.main()

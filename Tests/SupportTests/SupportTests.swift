@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+@testable import Support
+
+@Suite struct SeededRandomTests {
+    @Test func sameSeedSameStream() {
+        var a = SeededRandom(seed: 42), b = SeededRandom(seed: 42), c = SeededRandom(seed: 43)
+        let xa = (0..<100).map { _ in a.next() }
+        let xb = (0..<100).map { _ in b.next() }
+        let xc = (0..<100).map { _ in c.next() }
+        #expect(xa == xb)
+        #expect(xa != xc)
+    }
+
+    @Test func stateRoundTripContinuesStream() throws {
+        var a = SeededRandom(seed: 7)
+        for _ in 0..<10 { _ = a.next() }
+        var b = try SeededRandom(state: a.state)
+        #expect((0..<50).map { _ in a.next() } == (0..<50).map { _ in b.next() })
+    }
+
+    @Test func uniformFloatsAreInRangeAndCentred() {
+        var r = SeededRandom(seed: 1)
+        var sum = 0.0
+        for _ in 0..<100_000 {
+            let f = r.nextFloat()
+            #expect(f >= 0 && f < 1)
+            sum += Double(f)
+        }
+        #expect(abs(sum / 100_000 - 0.5) < 0.01)
+    }
+
+    @Test func gaussianMomentsMatch() {
+        var r = SeededRandom(seed: 3)
+        let n = 200_000
+        var s = 0.0, s2 = 0.0
+        for _ in 0..<n { let g = r.nextGaussian(); s += g; s2 += g * g }
+        #expect(abs(s / Double(n)) < 0.01)
+        #expect(abs(s2 / Double(n) - 1) < 0.02)
+    }
+
+    @Test func rejectsAllZeroState() {
+        #expect(throws: ScaleLabError.self) { try SeededRandom(state: [0, 0, 0, 0]) }
+    }
+}
+
+@Suite struct AtomicFileTests {
+    @Test func writeReplacesWholeFileAndLeavesNoTemporaries() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("atomic-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("a.txt")
+        try AtomicFile.write("first version, longer", to: url)
+        try AtomicFile.write("second", to: url)
+        #expect(try String(contentsOf: url, encoding: .utf8) == "second")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["a.txt"])
+    }
+
+    @Test func unwritableDestinationThrowsNamingThePath() {
+        let url = URL(fileURLWithPath: "/proc/definitely-not-writable/x.txt")
+        #expect(throws: (any Error).self) { try AtomicFile.write("x", to: url) }
+    }
+}

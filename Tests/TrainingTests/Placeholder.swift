@@ -1,0 +1,1 @@
+// This stage's tests land with its first sources.
