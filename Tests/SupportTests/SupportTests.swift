@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Support
+import Support
 
 @Suite struct SeededRandomTests {
     @Test func sameSeedSameStream() {

@@ -1,0 +1,137 @@
+import Foundation
+
+/// Causal multi-head self-attention, fused in the manner of FlashAttention-2 but on the CPU: for
+/// each (batch, head) and each block of `queryBlock` queries, one GEMM gives the scores against the
+/// keys up to the block's end (the causal mask skips every key block above the diagonal), a SIMD
+/// pass turns them into probabilities in place, and one GEMM takes the weighted sum of values.
+/// Only a (queryBlock × T) slice of one head's T×T matrix exists at a time per thread; backward
+/// recomputes it from the saved log-sum-exp instead of storing probabilities.
+///
+/// qkv (B, T, 3C): each token's row holds [q (C) | k (C) | v (C)], head h at columns h·HS of each.
+public struct AttentionWorkspace {
+    public static let queryBlock = 64
+    let scores: UnsafeMutablePointer<Float>      // (pieces, queryBlock, T)
+    let dscores: UnsafeMutablePointer<Float>     // (pieces, queryBlock, T)
+    let rowTerm: UnsafeMutablePointer<Float>     // (pieces, queryBlock) backward's rowsum(dO·O)
+    let pieces: Int, context: Int
+
+    public init(threads: Int, context: Int) {
+        pieces = threads; self.context = context
+        let n = threads * Self.queryBlock * context
+        scores = .allocate(capacity: n); dscores = .allocate(capacity: n)
+        rowTerm = .allocate(capacity: threads * Self.queryBlock)
+        scores.initialize(repeating: 0, count: n); dscores.initialize(repeating: 0, count: n)
+        rowTerm.initialize(repeating: 0, count: threads * Self.queryBlock)
+    }
+
+    public func deallocate() { scores.deallocate(); dscores.deallocate(); rowTerm.deallocate() }
+}
+
+/// out (B, T, C) = softmax(q·kᵀ/√HS, causal) · v per head; lse (B, NH, T) saves each row's
+/// log-sum-exp for backward.
+public func attentionForward(_ out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
+                             _ qkv: UnsafePointer<Float>, workspace ws: AttentionWorkspace,
+                             batch b: Int, tokens t: Int, channels c: Int, heads nh: Int, parallel: Parallel) {
+    precondition(t <= ws.context && parallel.threads <= ws.pieces)
+    let hs = c / nh, ld = 3 * c, qb = AttentionWorkspace.queryBlock
+    let scale = 1 / Float(hs).squareRoot()
+    parallel.pieceRanges(b * nh) { piece, tasks in
+        let s = ws.scores + piece * qb * ws.context
+        for task in tasks {
+            let bi = task / nh, h = task % nh
+            let base = qkv + bi * t * ld
+            let k = base + c + h * hs, v = base + 2 * c + h * hs
+            for q0 in stride(from: 0, to: t, by: qb) {
+                let nq = min(qb, t - q0), nk = q0 + nq
+                let q = base + q0 * ld + h * hs
+                sgemm(transA: false, transB: true, m: nq, n: nk, k: hs, alpha: scale, a: q, lda: ld,
+                      b: k, ldb: ld, beta: 0, c: s, ldc: nk, parallel: .serial)
+                for i in 0..<nq {
+                    let row = s + i * nk
+                    lse[(bi * nh + h) * t + q0 + i] = softmaxCausalRow(row, valid: q0 + i + 1, width: nk)
+                }
+                sgemm(transA: false, transB: false, m: nq, n: hs, k: nk, a: s, lda: nk, b: v, ldb: ld,
+                      beta: 0, c: out + (bi * t + q0) * c + h * hs, ldc: c, parallel: .serial)
+            }
+        }
+    }
+}
+
+/// Turns row[0..<valid] into probabilities in place and zeroes row[valid..<width]; returns the
+/// log-sum-exp of the valid scores.
+@inline(__always)
+func softmaxCausalRow(_ row: UnsafeMutablePointer<Float>, valid: Int, width: Int) -> Float {
+    var mx = F8(repeating: -Float.greatestFiniteMagnitude)
+    var j = 0
+    while j + 8 <= valid { mx = max8(mx, load8(row + j)); j += 8 }
+    var m = hmax8(mx)
+    while j < valid { if row[j] > m { m = row[j] }; j += 1 }
+    let mv = F8(repeating: m)
+    var acc = F8(); j = 0
+    while j + 8 <= valid { let e = exp8(load8(row + j) - mv); store8(row + j, e); acc += e; j += 8 }
+    var sum = acc.sum()
+    while j < valid { let e = exp1(row[j] - m); row[j] = e; sum += e; j += 1 }
+    let inv = F8(repeating: 1 / sum)
+    j = 0
+    while j + 8 <= valid { store8(row + j, load8(row + j) * inv); j += 8 }
+    while j < valid { row[j] *= inv[0]; j += 1 }
+    if valid < width { (row + valid).update(repeating: 0, count: width - valid) }
+    return m + Foundation.log(sum)
+}
+
+/// Backward of `attentionForward`: dqkv (B, T, 3C) is overwritten with the gradients of q, k and v.
+/// Per query block, with P recomputed as exp(S − lse):
+///   dV += Pᵀ·dO,  dP = dO·Vᵀ,  dS = P ⊙ (dP − rowsum(dO ⊙ O)) / √HS,  dQ = dS·K,  dK += dSᵀ·Q.
+public func attentionBackward(dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+                              qkv: UnsafePointer<Float>, out: UnsafePointer<Float>, lse: UnsafePointer<Float>,
+                              workspace ws: AttentionWorkspace,
+                              batch b: Int, tokens t: Int, channels c: Int, heads nh: Int, parallel: Parallel) {
+    let hs = c / nh, ld = 3 * c, qb = AttentionWorkspace.queryBlock
+    let scale = 1 / Float(hs).squareRoot()
+    parallel.pieceRanges(b * nh) { piece, tasks in
+        let p = ws.scores + piece * qb * ws.context
+        let dp = ws.dscores + piece * qb * ws.context
+        let rowTerm = ws.rowTerm + piece * qb
+        for task in tasks {
+            let bi = task / nh, h = task % nh
+            let base = qkv + bi * t * ld, dbase = dqkv + bi * t * ld
+            let k = base + c + h * hs, v = base + 2 * c + h * hs
+            let dk = dbase + c + h * hs, dv = dbase + 2 * c + h * hs
+            for r in 0..<t {  // dK and dV accumulate over query blocks
+                (dk + r * ld).update(repeating: 0, count: hs); (dv + r * ld).update(repeating: 0, count: hs)
+            }
+            let rowLse = lse + (bi * nh + h) * t
+            for q0 in stride(from: 0, to: t, by: qb) {
+                let nq = min(qb, t - q0), nk = q0 + nq
+                let q = base + q0 * ld + h * hs, dq = dbase + q0 * ld + h * hs
+                let o = out + (bi * t + q0) * c + h * hs, dO = dout + (bi * t + q0) * c + h * hs
+                sgemm(transA: false, transB: true, m: nq, n: nk, k: hs, alpha: scale, a: q, lda: ld,
+                      b: k, ldb: ld, beta: 0, c: p, ldc: nk, parallel: .serial)
+                for i in 0..<nq {
+                    let row = p + i * nk, valid = q0 + i + 1
+                    let m = F8(repeating: rowLse[q0 + i])
+                    var j = 0
+                    while j + 8 <= valid { store8(row + j, exp8(load8(row + j) - m)); j += 8 }
+                    while j < valid { row[j] = exp1(row[j] - m[0]); j += 1 }
+                    if valid < nk { (row + valid).update(repeating: 0, count: nk - valid) }
+                    rowTerm[i] = rowDot(dO + i * c, o + i * c, hs)
+                }
+                sgemm(transA: true, transB: false, m: nk, n: hs, k: nq, a: p, lda: nk, b: dO, ldb: c,
+                      beta: 1, c: dv, ldc: ld, parallel: .serial)
+                sgemm(transA: false, transB: true, m: nq, n: nk, k: hs, a: dO, lda: c, b: v, ldb: ld,
+                      beta: 0, c: dp, ldc: nk, parallel: .serial)
+                for i in 0..<nq {
+                    let pr = p + i * nk, dr = dp + i * nk
+                    let d = F8(repeating: rowTerm[i]), sc = F8(repeating: scale)
+                    var j = 0
+                    while j + 8 <= nk { store8(dr + j, load8(pr + j) * (load8(dr + j) - d) * sc); j += 8 }
+                    while j < nk { dr[j] = pr[j] * (dr[j] - d[0]) * scale; j += 1 }
+                }
+                sgemm(transA: false, transB: false, m: nq, n: hs, k: nk, a: dp, lda: nk, b: k, ldb: ld,
+                      beta: 0, c: dq, ldc: ld, parallel: .serial)
+                sgemm(transA: true, transB: false, m: nk, n: hs, k: nq, a: dp, lda: nk, b: q, ldb: ld,
+                      beta: 1, c: dk, ldc: ld, parallel: .serial)
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Kernels
+import Testing
+
+@Suite struct MatmulTests {
+    @Test(arguments: [(1, 1, 1), (7, 5, 3), (64, 33, 17), (130, 96, 70)])
+    func blasMatchesNaiveWithBias(shape: (Int, Int, Int)) {
+        let (m, k, n) = shape
+        var x = randomArray(m * k, seed: 1), w = randomArray(n * k, seed: 2), b = randomArray(n, seed: 3)
+        var fast = [Float](repeating: 0, count: m * n), slow = fast
+        fast.ptr { o in x.ptr { xi in w.ptr { wi in b.ptr { bi in
+            matmulForward(o, xi, wi, bi, rows: m, inFeatures: k, outFeatures: n, parallel: twoThreads) } } } }
+        slow.ptr { o in x.ptr { xi in w.ptr { wi in b.ptr { bi in
+            matmulForwardNaive(o, xi, wi, bi, rows: m, inFeatures: k, outFeatures: n) } } } }
+        let maxDiff = zip(fast, slow).map { abs($0 - $1) }.max()!
+        #expect(maxDiff < 1e-4, "max |blas - naive| = \(maxDiff)")
+    }
+
+    /// Every transpose combination of the sgemm wrapper, split over threads or not, against a
+    /// naive product of explicitly transposed matrices.
+    @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
+    func sgemmAllTransposes(trans: (Bool, Bool)) {
+        let (ta, tb) = trans
+        let m = 96, n = 80, k = 40
+        let a = randomArray(m * k, seed: 4), b = randomArray(k * n, seed: 5)
+        var c0 = randomArray(m * n, seed: 6)
+        // Stored layouts: A is (M,K) or (K,M) when transposed; B is (K,N) or (N,K).
+        var aStored = a, bStored = b
+        if ta { for i in 0..<m { for j in 0..<k { aStored[j * m + i] = a[i * k + j] } } }
+        if tb { for i in 0..<k { for j in 0..<n { bStored[j * k + i] = b[i * n + j] } } }
+        var expected = c0
+        for i in 0..<m { for j in 0..<n {
+            var s = 0.0
+            for l in 0..<k { s += Double(a[i * k + l]) * Double(b[l * n + j]) }
+            expected[i * n + j] = Float(2 * s) + 0.5 * c0[i * n + j]
+        } }
+        for threads in [1, 2] {
+            var c = c0
+            c.ptr { cp in aStored.ptr { ap in bStored.ptr { bp in
+                sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 2, a: ap, lda: ta ? m : k,
+                      b: bp, ldb: tb ? k : n, beta: 0.5, c: cp, ldc: n, parallel: Parallel(threads: threads)) } } }
+            let maxDiff = zip(c, expected).map { abs($0 - $1) }.max()!
+            #expect(maxDiff < 1e-4, "transA \(ta) transB \(tb) threads \(threads): max diff \(maxDiff)")
+        }
+        c0[0] = 0  // silence "never mutated"
+    }
+
+    @Test func backwardMatchesFiniteDifferences() {
+        let m = 6, k = 5, n = 4
+        let x = randomArray(m * k, seed: 7), w = randomArray(n * k, seed: 8), b = randomArray(n, seed: 9)
+        let dout = randomArray(m * n, seed: 10)
+        func forward(_ x: [Float], _ w: [Float], _ b: [Float]) -> Double {
+            var x = x, w = w, b = b, o = [Float](repeating: 0, count: m * n)
+            o.ptr { op in x.ptr { xp in w.ptr { wp in b.ptr { bp in
+                matmulForward(op, xp, wp, bp, rows: m, inFeatures: k, outFeatures: n, parallel: .serial) } } } }
+            return dot(o, dout)
+        }
+        var dx = [Float](repeating: 0, count: m * k), dw = [Float](repeating: 0, count: n * k)
+        var db = [Float](repeating: 0, count: n)
+        var xs = x, ws = w, g = dout
+        dx.ptr { dxp in dw.ptr { dwp in db.ptr { dbp in g.ptr { gp in xs.ptr { xp in ws.ptr { wp in
+            matmulBackward(dinp: dxp, dweight: dwp, dbias: dbp, dout: gp, inp: xp, weight: wp,
+                           rows: m, inFeatures: k, outFeatures: n, parallel: twoThreads) } } } } } }
+        expectGradient("matmul dx", x, analytic: dx) { forward($0, w, b) }
+        expectGradient("matmul dw", w, analytic: dw) { forward(x, $0, b) }
+        expectGradient("matmul db", b, analytic: db) { forward(x, w, $0) }
+    }
+
+    @Test func weightGradientsAccumulate() {
+        let m = 8, k = 3, n = 2
+        var x = randomArray(m * k, seed: 11), w = randomArray(n * k, seed: 12), g = randomArray(m * n, seed: 13)
+        func backward(times: Int) -> [Float] {
+            var dw = [Float](repeating: 0, count: n * k)
+            for _ in 0..<times {
+                dw.ptr { dwp in g.ptr { gp in x.ptr { xp in w.ptr { wp in
+                    matmulBackward(dinp: nil, dweight: dwp, dbias: nil, dout: gp, inp: xp, weight: wp,
+                                   rows: m, inFeatures: k, outFeatures: n, parallel: .serial) } } } }
+            }
+            return dw
+        }
+        let once = backward(times: 1), twice = backward(times: 2)
+        for i in 0..<(n * k) { #expect(abs(twice[i] - 2 * once[i]) < 1e-5) }
+    }
+}
