@@ -10,7 +10,9 @@ import Glibc
 /// the destination (rename is atomic within one file system), and the directory is
 /// fsync'ed so the rename itself survives a power cut.
 public enum AtomicFile {
-    public static func write(_ data: Data, to url: URL) throws {
+    /// `durable: false` skips the fsyncs: still atomic against a crash of the process (what
+    /// `kill -9` does), not against a power cut. For files rewritten often, like a metrics log.
+    public static func write(_ data: Data, to url: URL, durable: Bool = true) throws {
         let dir = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
@@ -31,18 +33,18 @@ public enum AtomicFile {
                 offset += n
             }
         }
-        if fsync(fd) != 0 || close(fd) != 0 {
+        if (durable && fsync(fd) != 0) || close(fd) != 0 {
             throw ScaleLabError.io(path: tmp.path, reason: String(cString: strerror(errno)))
         }
         guard rename(tmp.path, url.path) == 0 else {
             throw ScaleLabError.io(path: url.path, reason: String(cString: strerror(errno)))
         }
         ok = true
-        syncDirectory(dir)
+        if durable { syncDirectory(dir) }
     }
 
-    public static func write(_ string: String, to url: URL) throws {
-        try write(Data(string.utf8), to: url)
+    public static func write(_ string: String, to url: URL, durable: Bool = true) throws {
+        try write(Data(string.utf8), to: url, durable: durable)
     }
 
     /// Best effort: some file systems refuse fsync on a directory; the rename is still atomic.

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Support
+import Training
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time full training steps and report tokens/s and MFU against OpenBLAS sgemm, measured in the same run.",
+        discussion: """
+        Model FLOPs per token = 6·N_non-embedding + 6·vocab·d_model + 6·n_layer·context·d_model. \
+        MFU = model FLOP/s ÷ the FLOP/s of a 2048³ OpenBLAS sgemm with the same thread count. \
+        Presets: \(Benchmark.presets.map(\.name).joined(separator: ", ")).
+        """)
+
+    @Option(name: .customLong("preset"), help: "Preset to time (repeatable; default: tiny, small, medium, large).")
+    var presets: [String] = []
+
+    @Option(help: "Threads (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Seconds of timed steps per preset (after warm-up).")
+    var seconds: Double = 3
+
+    @Flag(help: "Print one JSON object instead of a table.")
+    var json = false
+
+    func validate() throws {
+        for p in presets { _ = try Benchmark.preset(named: p) }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if seconds <= 0 { throw ValidationError("--seconds must be positive") }
+    }
+
+    func run() throws {
+        let n = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let names = presets.isEmpty ? Benchmark.defaultPresets : presets
+        let ceiling = Benchmark.sgemmGflops(threads: n)
+        if !json { print(String(format: "OpenBLAS sgemm 2048³ with %d thread(s): %.1f GFLOP/s", n, ceiling)) }
+        if !json { print("preset          tokens/s   model GFLOP/s   MFU    ms/step   peak RSS") }
+        var results: [Benchmark.PresetResult] = []
+        for name in names {
+            let r = try Benchmark.run(try Benchmark.preset(named: name), threads: n, seconds: seconds, sgemmGflops: ceiling)
+            results.append(r)
+            if !json {
+                print(String(format: "%-14@ %9.0f %15.1f %6.3f %9.1f %7.0f MiB", r.name, r.tokensPerS, r.modelGflops, r.mfu,
+                             r.msPerStep, r.peakRSSMiB))
+            }
+        }
+        if json { print(try JSONOutput.string(Benchmark.Report(sgemmGflops: ceiling, threads: n, presets: results)), terminator: "") }
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import Support
+import Training
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train one model from a YAML config and write its run directory.",
+        discussion: """
+        Writes <out>/config.yaml (resolved), metrics.csv and summary.json. Exit status: 0 when the run \
+        finished, 3 when it diverged (non-finite loss; summary.json says so), 1 on bad input.
+        """)
+
+    @Argument(help: "The run's YAML config, e.g. configs/tiny.yaml.")
+    var config: String
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a config value, e.g. --set model.d_model=128 (repeatable).", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(help: "Run directory (default: runs/<name>).")
+    var out: String?
+
+    @Option(help: "Worker threads (default: the config's `threads`, 0 = all cores).")
+    var threads: Int?
+
+    @Flag(help: "Replace an existing run directory's results.")
+    var force = false
+
+    func run() throws {
+        var sets = overrides
+        if let threads { sets.append("threads=\(threads)") }
+        let cfg = try RunConfig.load(path: config, overrides: sets)
+        let dir = URL(fileURLWithPath: out ?? "runs/\(cfg.name)")
+        let existing = dir.appendingPathComponent("summary.json")
+        if FileManager.default.fileExists(atPath: existing.path) && !force {
+            throw ScaleLabError.invalid("\(dir.path) already holds a run (summary.json); pass --force to replace it or --out to choose another directory")
+        }
+        let printer = ProgressPrinter(logInterval: cfg.training.logInterval)
+        let summary = try train(config: cfg, runDirectory: dir, events: printer.handle)
+        print("results: \(dir.path)/ (config.yaml, metrics.csv, summary.json)")
+        if summary.status == .diverged { throw ExitCode(3) }
+    }
+}

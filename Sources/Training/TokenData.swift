@@ -1,0 +1,122 @@
+import Foundation
+import Support
+
+/// The tokens a run trains and evaluates on, held as Int32 ids checked against the vocabulary.
+///
+/// Token files are raw little-endian integers with no header (nanoGPT's `.bin`): uint16 when the
+/// vocabulary has at most 65,536 ids, uint32 otherwise. Text files are read as raw bytes — the
+/// built-in byte-level tokenizer, one id per byte, vocabulary 256.
+public struct TokenData: Sendable {
+    public let train: [Int32]
+    public let validation: [Int32]
+    /// Where the tokens came from, for messages and the summary.
+    public let source: String
+
+    public init(train: [Int32], validation: [Int32], source: String) {
+        self.train = train; self.validation = validation; self.source = source
+    }
+
+    public static func load(_ config: DataConfig, vocabSize: Int, context: Int) throws -> TokenData {
+        let data: TokenData
+        if let files = config.text {
+            guard vocabSize >= 256 else {
+                throw ScaleLabError.invalid("model.vocab_size: text is read as bytes, which needs vocab_size ≥ 256, got \(vocabSize)")
+            }
+            var bytes: [Int32] = []
+            for path in files {
+                let contents = try readFile(path)
+                bytes.reserveCapacity(bytes.count + contents.count)
+                contents.withUnsafeBytes { raw in for b in raw.bindMemory(to: UInt8.self) { bytes.append(Int32(b)) } }
+            }
+            data = split(bytes, fraction: config.valFraction, source: files.joined(separator: ", "))
+        } else {
+            let trainPath = config.trainTokens!
+            let train = try readTokens(trainPath, vocabSize: vocabSize)
+            if let valPath = config.valTokens {
+                data = TokenData(train: train, validation: try readTokens(valPath, vocabSize: vocabSize), source: trainPath)
+            } else {
+                data = split(train, fraction: config.valFraction, source: trainPath)
+            }
+        }
+        for (name, tokens) in [("training", data.train), ("validation", data.validation)] where tokens.count < context + 1 {
+            throw ScaleLabError.data(path: data.source,
+                                     reason: "the \(name) split holds \(tokens.count) tokens, fewer than one context of \(context) + 1")
+        }
+        return data
+    }
+
+    /// Holds out the tail, so no training window overlaps a validation one.
+    static func split(_ tokens: [Int32], fraction: Double, source: String) -> TokenData {
+        let nVal = Int((Double(tokens.count) * fraction).rounded())
+        return TokenData(train: Array(tokens[..<(tokens.count - nVal)]), validation: Array(tokens[(tokens.count - nVal)...]),
+                         source: source)
+    }
+
+    static func readFile(_ path: String) throws -> Data {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw ScaleLabError.data(path: path, reason: "no such file")
+        }
+        guard !isDir.boolValue else { throw ScaleLabError.data(path: path, reason: "is a directory, expected a file") }
+        guard let d = FileManager.default.contents(atPath: path) else {
+            throw ScaleLabError.data(path: path, reason: "cannot be read")
+        }
+        guard !d.isEmpty else { throw ScaleLabError.data(path: path, reason: "the file is empty") }
+        return d
+    }
+
+    /// Reads a token file, checking every id against the vocabulary.
+    public static func readTokens(_ path: String, vocabSize: Int) throws -> [Int32] {
+        let d = try readFile(path)
+        let width = vocabSize <= 65_536 ? 2 : 4
+        guard d.count % width == 0 else {
+            throw ScaleLabError.data(path: path, reason: "size \(d.count) bytes is not a multiple of \(width) (uint\(width * 8) tokens for vocab_size \(vocabSize))")
+        }
+        var out = [Int32](repeating: 0, count: d.count / width)
+        var bad: (index: Int, id: UInt32)?
+        d.withUnsafeBytes { raw in
+            out.withUnsafeMutableBufferPointer { dst in
+                for i in 0..<dst.count {
+                    let id = width == 2 ? UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+                                        : UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+                    if id >= UInt32(vocabSize) && bad == nil { bad = (i, id) }
+                    dst[i] = Int32(bitPattern: id)
+                }
+            }
+        }
+        if let bad {
+            throw ScaleLabError.data(path: path, reason: "token id \(bad.id) at index \(bad.index) (byte offset \(bad.index * width)) is ≥ vocab_size \(vocabSize)")
+        }
+        return out
+    }
+}
+
+/// Serves training batches of (B, T) inputs and next-token targets from random offsets drawn
+/// from a seeded generator, into buffers allocated once.
+public struct BatchSampler {
+    public private(set) var rng: SeededRandom
+    public let batch: Int, context: Int
+
+    public init(seed: UInt64, batch: Int, context: Int) {
+        rng = SeededRandom(seed: seed); self.batch = batch; self.context = context
+    }
+
+    /// Fills inputs and targets (B·T each) with windows tokens[o..<o+T] and tokens[o+1...o+T].
+    public mutating func next(from tokens: UnsafeBufferPointer<Int32>, inputs: UnsafeMutablePointer<Int32>,
+                              targets: UnsafeMutablePointer<Int32>) {
+        let span = UInt64(tokens.count - context)  // valid offsets 0..<span
+        for b in 0..<batch {
+            let o = Int(rng.next() % span)
+            (inputs + b * context).update(from: tokens.baseAddress! + o, count: context)
+            (targets + b * context).update(from: tokens.baseAddress! + o + 1, count: context)
+        }
+    }
+}
+
+/// Offsets of the fixed validation windows: `count` windows spread evenly over the split, so every
+/// evaluation sees the same tokens and covers the whole split.
+public func evaluationOffsets(tokens: Int, context: Int, count: Int) -> [Int] {
+    let last = tokens - context - 1
+    guard count > 1 else { return [0] }
+    return (0..<count).map { last * $0 / (count - 1) }
+}
