@@ -15,6 +15,7 @@ public enum Benchmark {
         public let name: String
         public let model: ModelConfig
         public let batch: Int
+        public init(name: String, model: ModelConfig, batch: Int) { self.name = name; self.model = model; self.batch = batch }
     }
 
     /// Shapes (d_model, n_layer, n_head, context, vocab, batch), GPT-2 architecture unless named -llama.

@@ -1,0 +1,150 @@
+import Foundation
+import Model
+import Support
+import Testing
+import Training
+
+/// The package root, found from this file's path.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func temporaryDirectory(_ tag: String) -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("scalelab-\(tag)-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Real English-like text that every checkout has: the package's own Swift sources and README.
+func realText() throws -> URL {
+    let dir = temporaryDirectory("text")
+    var text = Data()
+    let sources = packageRoot.appendingPathComponent("Sources")
+    let files = FileManager.default.enumerator(atPath: sources.path)!.compactMap { $0 as? String }
+        .filter { $0.hasSuffix(".swift") }.sorted()
+    for f in files { text.append(try Data(contentsOf: sources.appendingPathComponent(f))) }
+    let url = dir.appendingPathComponent("corpus.txt")
+    try text.write(to: url)
+    return url
+}
+
+func smallConfig(text: URL, steps: Int = 30) throws -> RunConfig {
+    try RunConfig.parse(yaml: """
+        name: test
+        seed: 7
+        threads: 2
+        model: {preset: gpt2, d_model: 64, n_layer: 2, n_head: 4, context: 64}
+        data: {text: \(text.path)}
+        training: {batch_size: 8, steps: \(steps), lr: 3.0e-3, eval_interval: 10, eval_batches: 4, log_interval: 5,
+                   schedule: {kind: cosine, warmup_steps: 5}}
+        """, source: "test.yaml")
+}
+
+@Suite(.serialized) struct TrainingTests {
+    /// A 2-layer model must learn more than byte frequencies: its validation loss has to end well
+    /// below the unigram entropy of the text (the best a model without context can do).
+    @Test func learnsBeyondUnigramStatistics() throws {
+        let text = try realText()
+        var counts = [Double](repeating: 0, count: 256)
+        let bytes = try Data(contentsOf: text)
+        for b in bytes { counts[Int(b)] += 1 }
+        let entropy = counts.filter { $0 > 0 }.reduce(0.0) { $0 - $1 / Double(bytes.count) * Foundation.log($1 / Double(bytes.count)) }
+        let config = try smallConfig(text: text, steps: 300)
+        let dir = temporaryDirectory("learn")
+        let summary = try train(config: config, runDirectory: dir)
+        #expect(summary.status == .finished)
+        let val = try #require(summary.finalValLoss)
+        #expect(val < entropy - 0.6, "val loss \(val) nats vs unigram entropy \(entropy) nats")
+    }
+
+    @Test func sameConfigSameSeedGivesIdenticalMetrics() throws {
+        let text = try realText()
+        let config = try smallConfig(text: text, steps: 20)
+        func metricsWithoutSeconds(_ dir: URL) throws -> [String] {
+            try String(contentsOf: dir.appendingPathComponent("metrics.csv"), encoding: .utf8)
+                .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).dropLast().joined(separator: ",") }
+        }
+        let a = temporaryDirectory("det-a"), b = temporaryDirectory("det-b")
+        _ = try train(config: config, runDirectory: a)
+        _ = try train(config: config, runDirectory: b)
+        let ma = try metricsWithoutSeconds(a), mb = try metricsWithoutSeconds(b)
+        #expect(ma.count == 1 + 1 + 4 + 0)  // header, step 0, steps 5, 10, 15, 20
+        #expect(ma == mb)
+        var other = config; other.seed = 8
+        let c = temporaryDirectory("det-c")
+        _ = try train(config: other, runDirectory: c)
+        #expect(try metricsWithoutSeconds(c) != ma)
+    }
+
+    @Test func runDirectoryHoldsResolvedConfigMetricsAndSummary() throws {
+        let text = try realText()
+        let config = try smallConfig(text: text, steps: 10)
+        let dir = temporaryDirectory("dir")
+        let summary = try train(config: config, runDirectory: dir)
+        let reloaded = try RunConfig.load(path: dir.appendingPathComponent("config.yaml").path)
+        #expect(reloaded == config)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("summary.json"))) as! [String: Any]
+        #expect(json["status"] as? String == "finished")
+        #expect(json["tokens"] as? Int == 10 * 8 * 64)
+        let n = ModelAccounting(config.model)
+        #expect(json["n_params_non_embedding"] as? Int == n.nParamsNonEmbedding)
+        #expect((json["flops"] as? Double).map { abs($0 - 6 * Double(n.nParamsTotal) * Double(summary.tokens)) < 1 } == true)
+        let header = try String(contentsOf: dir.appendingPathComponent("metrics.csv"), encoding: .utf8).split(separator: "\n")[0]
+        #expect(header == "step,tokens,lr,train_loss,val_loss,grad_norm,seconds")
+    }
+
+    @Test func nonFiniteLossEndsTheRunAsDiverged() throws {
+        let text = try realText()
+        var config = try smallConfig(text: text, steps: 40)
+        config.training.lr = 1e30
+        config.training.gradClip = 0
+        let dir = temporaryDirectory("diverge")
+        let summary = try train(config: config, runDirectory: dir)
+        #expect(summary.status == .diverged)
+        #expect(summary.divergedAtStep != nil)
+        let json = try String(contentsOf: dir.appendingPathComponent("summary.json"), encoding: .utf8)
+        #expect(json.contains("\"status\" : \"diverged\""))
+    }
+
+    @Test func noMemoryGrowthAcrossSteps() throws {
+        let config = ModelConfig(preset: .llama, dModel: 64, nLayer: 2, nHead: 4, context: 64, vocabSize: 300)
+        let preset = Benchmark.Preset(name: "t", model: config, batch: 4)
+        // First call allocates everything; later ones must not grow the heap.
+        _ = try Benchmark.run(preset, threads: 2, seconds: 0.01, warmup: 1, sgemmGflops: 1)
+        let model = try TransformerLM(config: config, seed: 1, threads: 2)
+        let optimizer = AdamW(layout: model.layout, settings: .init(), weightDecay: 0.1, decayEmbeddings: false)
+        let stepper = TrainingStep(model: model, optimizer: optimizer, gradClip: 1)
+        let rows = 4 * 64
+        let inp = UnsafeMutablePointer<Int32>.allocate(capacity: rows), tgt = UnsafeMutablePointer<Int32>.allocate(capacity: rows)
+        defer { inp.deallocate(); tgt.deallocate() }
+        for i in 0..<rows { inp[i] = Int32(i % 300); tgt[i] = Int32((i * 7) % 300) }
+        func step() { _ = stepper.step(batch: 4, microBatches: 2, lr: 1e-3, inputs: inp, targets: tgt) { _, _, _ in } }
+        step(); step()
+        // A leak of even one activation-sized buffer per step (64 KiB here) would show over 40 steps.
+        let before = peakResidentMiB()
+        for _ in 0..<40 { step() }
+        let after = peakResidentMiB()
+        #expect(after - before < 1, "peak RSS grew by \(after - before) MiB over 40 steps")
+    }
+}
+
+@Suite struct ScheduleTests {
+    @Test func cosineBoundaries() {
+        let s = CosineSchedule(peak: 1, warmupSteps: 10, totalSteps: 111, finalRatio: 0.1)
+        #expect(abs(s.learningRate(step: 0) - 0.1) < 1e-12)      // (0+1)/10
+        #expect(abs(s.learningRate(step: 9) - 1.0) < 1e-12)      // end of warmup
+        #expect(abs(s.learningRate(step: 10) - 1.0) < 1e-12)     // cosine starts at the peak
+        #expect(abs(s.learningRate(step: 60) - 0.55) < 1e-9)     // halfway: (1 + 0.1)/2
+        #expect(abs(s.learningRate(step: 110) - 0.1) < 1e-12)    // last step: final ratio
+        for step in 10..<110 { #expect(s.learningRate(step: step) >= s.learningRate(step: step + 1)) }
+    }
+
+    @Test func constantWithWarmup() {
+        let s = ConstantSchedule(peak: 2, warmupSteps: 4)
+        #expect(s.learningRate(step: 0) == 0.5)
+        #expect(s.learningRate(step: 3) == 2)
+        #expect(s.learningRate(step: 1000) == 2)
+    }
+
+    @Test func warmupLongerThanRunIsRejected() {
+        #expect(throws: ScaleLabError.self) { try ScheduleConfig(kind: .cosine, warmupSteps: 50).validate(totalSteps: 50) }
+    }
+}
