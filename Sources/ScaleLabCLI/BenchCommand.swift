@@ -42,8 +42,9 @@ struct BenchCommand: ParsableCommand {
             let r = try Benchmark.run(try Benchmark.preset(named: name), threads: n, seconds: seconds, sgemmGflops: ceiling)
             results.append(r)
             if !json {
-                print(String(format: "%-14@ %9.0f %15.1f %6.3f %9.1f %7.0f MiB", r.name, r.tokensPerS, r.modelGflops, r.mfu,
-                             r.msPerStep, r.peakRSSMiB))
+                let name = r.name.padding(toLength: 14, withPad: " ", startingAt: 0)
+                print(name + String(format: " %9.0f %15.1f %6.3f %9.1f %7.0f MiB", r.tokensPerS, r.modelGflops, r.mfu,
+                                    r.msPerStep, r.peakRSSMiB))
             }
         }
         if json { print(try JSONOutput.string(Benchmark.Report(sgemmGflops: ceiling, threads: n, presets: results)), terminator: "") }
