@@ -87,22 +87,17 @@ public func matmulBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMu
     if let dbias { columnSumAccumulate(dbias, dout, rows: m, cols: n, parallel: parallel) }
 }
 
-/// out (N) += Σ_r x (M, N)[r, :], split over columns so each sum keeps one fixed order.
+/// out (N) += Σ_r x (M, N)[r, :]. Each thread owns a block of columns and streams the rows through
+/// it (contiguous reads); every column's sum runs over the rows in order, so it is deterministic.
 public func columnSumAccumulate(_ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>,
                                 rows m: Int, cols n: Int, parallel: Parallel) {
     parallel.ranges(n, grain: 64, align: 8) { cols in
-        var c = cols.lowerBound
-        while c + 8 <= cols.upperBound {
-            var acc = F8()
-            for r in 0..<m { acc += load8(x + r * n + c) }
-            store8(out + c, load8(out + c) + acc)
-            c += 8
-        }
-        while c < cols.upperBound {
-            var acc: Float = 0
-            for r in 0..<m { acc += x[r * n + c] }
-            out[c] += acc
-            c += 1
+        let c0 = cols.lowerBound, width = cols.count, vectorEnd = c0 + width / 8 * 8
+        for r in 0..<m {
+            let row = x + r * n
+            var c = c0
+            while c < vectorEnd { store8(out + c, load8(out + c) + load8(row + c)); c += 8 }
+            while c < cols.upperBound { out[c] += row[c]; c += 1 }
         }
     }
 }

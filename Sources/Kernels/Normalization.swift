@@ -31,6 +31,21 @@
 
 public let normEpsilon: Float = 1e-5
 
+/// (Σ dn, Σ dn·n̂) with dn = g·w and n̂ = (x − shift)·scale: the two row sums a norm's backward needs.
+@inline(__always) func dnSums(_ g: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
+                              shift: Float, scale: Float, _ n: Int) -> (Float, Float) {
+    var a = F8(), b = F8(); var i = 0
+    let sh = F8(repeating: shift), sc = F8(repeating: scale)
+    while i + 8 <= n {
+        let dn = load8(g + i) * load8(w + i)
+        a += dn; b += dn * (load8(x + i) - sh) * sc
+        i += 8
+    }
+    var sa = a.sum(), sb = b.sum()
+    while i < n { let dn = g[i] * w[i]; sa += dn; sb += dn * (x[i] - shift) * scale; i += 1 }
+    return (sa, sb)
+}
+
 // MARK: - LayerNorm
 
 /// out (R, C) = (x - mean) · rstd · weight + bias; saves mean (R) and rstd (R) for backward.
@@ -61,11 +76,7 @@ public func layerNormBackward(dx: UnsafeMutablePointer<Float>, dweight: UnsafeMu
         for r in range {
             let xr = x + r * c, g = dout + r * c, d = dx + r * c
             let mu = mean[r], s = rstd[r]
-            var sumDn: Float = 0, sumDnN: Float = 0
-            for i in 0..<c {
-                let dn = g[i] * weight[i]
-                sumDn += dn; sumDnN += dn * (xr[i] - mu) * s
-            }
+            let (sumDn, sumDnN) = dnSums(g, weight, xr, shift: mu, scale: s, c)
             let meanDn = sumDn / Float(c), meanDnN = sumDnN / Float(c)
             for i in 0..<c {
                 let n = (xr[i] - mu) * s
@@ -111,9 +122,7 @@ public func rmsNormBackward(dx: UnsafeMutablePointer<Float>, dweight: UnsafeMuta
         for r in range {
             let xr = x + r * c, g = dout + r * c, d = dx + r * c
             let s = rstd[r]
-            var sumDnN: Float = 0
-            for i in 0..<c { sumDnN += g[i] * weight[i] * xr[i] * s }
-            let meanDnN = sumDnN / Float(c)
+            let meanDnN = dnSums(g, weight, xr, shift: 0, scale: s, c).1 / Float(c)
             for i in 0..<c { d[i] += s * (g[i] * weight[i] - xr[i] * s * meanDnN) }
         }
     }
