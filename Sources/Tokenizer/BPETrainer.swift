@@ -31,7 +31,7 @@ struct PairCandidate: Comparable {
 /// If a merge produces bytes that are already a token, the existing id is reused, so the vocabulary
 /// grows by one distinct token per merge at most (as in Hugging Face's trainer).
 struct BPETrainer {
-    private(set) var store = TokenByteStore()
+    private(set) var store: TokenByteStore
     private(set) var merges: [(UInt32, UInt32)] = []
     private var idOfBytes: [ArraySlice<UInt8>: UInt32] = [:]
     // Words: the symbols of word w are symbols[wordStart[w] ..< wordStart[w] + wordLength[w]].
@@ -52,7 +52,8 @@ struct BPETrainer {
     private var queue = Heap<PairCandidate>()
 
     /// Sets up the words (pre-token bytes with their counts) and the base vocabulary of 256 bytes.
-    init(words: some Sequence<(bytes: ArraySlice<UInt8>, count: Int)>) {
+    init(words: some Sequence<(bytes: ArraySlice<UInt8>, count: Int)>, tieBreak: TieBreak = .lexicographic) {
+        store = TokenByteStore(tieBreak: tieBreak)
         for b in 0..<256 {
             store.append(CollectionOfOne(UInt8(b)))
             idOfBytes[[UInt8(b)]] = UInt32(b)

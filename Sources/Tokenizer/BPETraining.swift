@@ -22,12 +22,12 @@ extension BPETokenizer {
     /// Texts are split at special tokens (which are removed), pre-tokenised with the GPT-2 pattern
     /// and counted once (in parallel over `threads`); merges are then learned incrementally (see
     /// `BPETrainer`): the most frequent adjacent pair wins, ties go to the lexicographically
-    /// greater pair of byte strings. Ids: 0–255 bytes, then merged tokens in order, then
+    /// greater pair of byte strings (`tieBreak: .huggingFace` reproduces `tokenizers` instead). Ids: 0–255 bytes, then merged tokens in order, then
     /// `specialTokens` last. If the texts run out of pairs first, the vocabulary is smaller.
     /// - Throws: `ScaleLabError.invalid` when `vocabSize < 256 + specialTokens.count`, a special
     ///   token is empty or repeated, or the texts are empty.
     public static func train(texts: [[UInt8]], vocabSize: Int, specialTokens: [String] = [endOfText], threads: Int = 2,
-                             progress: (TrainingProgress) -> Void = { _ in }) throws -> BPETokenizer {
+                             tieBreak: TieBreak = .lexicographic, progress: (TrainingProgress) -> Void = { _ in }) throws -> BPETokenizer {
         guard Set(specialTokens).count == specialTokens.count, !specialTokens.contains("") else {
             throw ScaleLabError.invalid("special tokens must be non-empty and distinct, got \(specialTokens)")
         }
@@ -41,7 +41,7 @@ extension BPETokenizer {
         progress(TrainingProgress(phase: .counting, uniquePretokens: 0, mergesLearned: 0, mergesTarget: tokenLimit - 256, elapsedSeconds: 0))
         let counts = PretokenCounter.count(texts, specials: specialTokens.map { Array($0.utf8) }, threads: threads)
         let words = (0..<counts.count).lazy.map { e in (bytes: ArraySlice(counts.key(e)), count: Int(counts.payloads[e])) }
-        var trainer = BPETrainer(words: words)
+        var trainer = BPETrainer(words: words, tieBreak: tieBreak)
         let unique = counts.count
         trainer.run(tokenLimit: tokenLimit) { learned in
             progress(TrainingProgress(phase: .merging, uniquePretokens: unique, mergesLearned: learned, mergesTarget: tokenLimit - 256, elapsedSeconds: elapsed()))
@@ -60,10 +60,10 @@ extension BPETokenizer {
     /// Trains on the concatenated contents of files (each file is a separate text: no pre-token
     /// spans two files). Throws naming the file if one cannot be read or is empty.
     public static func train(files: [URL], vocabSize: Int, specialTokens: [String] = [endOfText], threads: Int = 2,
-                             progress: (TrainingProgress) -> Void = { _ in }) throws -> BPETokenizer {
+                             tieBreak: TieBreak = .lexicographic, progress: (TrainingProgress) -> Void = { _ in }) throws -> BPETokenizer {
         guard !files.isEmpty else { throw ScaleLabError.invalid("no input files given") }
         let texts = try files.map { try readNonEmptyFile($0) }
-        return try train(texts: texts, vocabSize: vocabSize, specialTokens: specialTokens, threads: threads, progress: progress)
+        return try train(texts: texts, vocabSize: vocabSize, specialTokens: specialTokens, threads: threads, tieBreak: tieBreak, progress: progress)
     }
 }
 
