@@ -42,7 +42,7 @@ public struct CorpusCatalog: Sendable {
         guard let directory else { throw Self.noDirectory }
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
-        return try files.map { try Self.load(file: directory.appendingPathComponent($0)) }
+        return try files.map { try Self.load(file: directory.appendingPathComponent($0)) }.sorted { $0.manifest.name < $1.manifest.name }
     }
 
     public func load(_ nameOrPath: String) throws -> LoadedManifest {

@@ -135,6 +135,10 @@ public struct SdistSource: Codable, Sendable, Equatable {
         case kind, package, version, sha256, members
         case stripGutenberg = "strip_gutenberg"
     }
+    public init(package: String, version: String, sha256: String, members: [String], stripGutenberg: Bool) {
+        self.package = package; self.version = version; self.sha256 = sha256
+        self.members = members; self.stripGutenberg = stripGutenberg
+    }
     public init(from decoder: Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -153,6 +153,7 @@ public struct MarkovGrammarLanguage: SyntheticLanguage {
                                     UnsafeMutableRawPointer(p).storeBytes(of: separator.littleEndian, as: UInt16.self)
                                     p += separatorLength
                                 }
+                                if p >= limit { out.count = p - out.base; try out.flush(); p = out.base }
                                 let z = Int(truncatingIfNeeded: ((rng.next() >> 32) &* UInt64(topicCount)) >> 32)
                                 put(headerBase + z, 0x0A, 1)
                                 let emit = emissions.baseAddress! + z &* K

@@ -1,6 +1,7 @@
 /// A fixed byte buffer that hands full chunks to `drain` (hashing, statistics, the file). Hot
-/// producers write through `base + count` directly and call `flush` when fewer than `slack`
-/// bytes remain, so no per-word bounds logic or allocation happens.
+/// producers write through `base + count` directly, one word (at most 16 + 2 bytes) at a time,
+/// and flush once they reach `capacity`; the `slack` past it absorbs the last word, so there is
+/// no per-byte bounds logic and no allocation.
 public final class OutputBuffer {
     /// Bytes past `capacity` that are always writable, so a 16-byte word store never overruns.
     public static let slack = 64
@@ -24,7 +25,7 @@ public final class OutputBuffer {
     public func append(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < bytes.count {
-            if count == capacity { try flush() }
+            if count >= capacity { try flush() }
             let n = min(capacity - count, bytes.count - offset)
             UnsafeMutableRawPointer(base + count).copyMemory(from: bytes.baseAddress! + offset, byteCount: n)
             count += n; offset += n

@@ -8,7 +8,7 @@ import Glibc
 /// SHA-256, byte histogram, byte count, character count (UTF-8 scalars) and document count.
 final class SplitWriter {
     let path: String
-    private let fd: Int32
+    private let file: FileSink
     private var sha = SHA256()
     private(set) var histogram = [Int](repeating: 0, count: 256)
     private(set) var characters = 0
@@ -18,12 +18,9 @@ final class SplitWriter {
 
     init(path: String) throws {
         self.path = path
-        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw ScaleLabError.io(path: path, reason: String(cString: strerror(errno))) }
+        file = try FileSink(path: path)
         buffer = OutputBuffer { [unowned self] chunk in try self.consume(chunk) }
     }
-
-    deinit { close(fd) }
 
     private func consume(_ chunk: UnsafeRawBufferPointer) throws {
         sha.update(chunk)
@@ -32,15 +29,7 @@ final class SplitWriter {
             for b in chunk { h[Int(b)] &+= 1; scalars &+= (b & 0xC0) != 0x80 ? 1 : 0 }
         }
         characters += scalars; bytes += chunk.count
-        var offset = 0
-        while offset < chunk.count {
-            let n = write(fd, chunk.baseAddress! + offset, chunk.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ScaleLabError.io(path: path, reason: String(cString: strerror(errno)))
-            }
-            offset += n
-        }
+        try file.write(chunk)
     }
 
     /// Bytes accepted so far, including those still buffered.
@@ -55,7 +44,7 @@ final class SplitWriter {
     /// Flushes, fsyncs and returns the split's statistics.
     func finish() throws -> SplitInfo {
         try buffer.flush()
-        guard fsync(fd) == 0 else { throw ScaleLabError.io(path: path, reason: String(cString: strerror(errno))) }
+        try file.finish()
         return SplitInfo(bytes: bytes, documents: documents, characters: characters, sha256: sha.finalizeHex(),
                          unigramByteEntropyBits: unigramEntropyBits(histogram))
     }
