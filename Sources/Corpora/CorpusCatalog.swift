@@ -1,0 +1,72 @@
+import Foundation
+import Support
+
+/// A manifest together with the file it came from (errors name that file; relative paths in a
+/// `local` source resolve against its directory).
+public struct LoadedManifest: Sendable {
+    public let manifest: CorpusManifest
+    public let file: URL
+    public init(manifest: CorpusManifest, file: URL) { self.manifest = manifest; self.file = file }
+}
+
+/// Finds corpus manifests: a NAME resolves to `<directory>/NAME.yaml`, and anything containing
+/// '/' or ending in `.yaml`/`.yml` is taken as a path to a manifest.
+///
+/// The directory is, in order: the one given (`--corpora DIR`), `$SCALELAB_CORPORA`, or the first
+/// `corpora/` found in the current directory or one of its parents (so it works from anywhere in
+/// a checkout).
+public struct CorpusCatalog: Sendable {
+    public let directory: URL?
+
+    public init(directory: String? = nil) {
+        if let directory { self.directory = URL(fileURLWithPath: directory); return }
+        if let env = ProcessInfo.processInfo.environment["SCALELAB_CORPORA"], !env.isEmpty {
+            self.directory = URL(fileURLWithPath: env); return
+        }
+        var dir = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        while true {
+            let candidate = dir.appendingPathComponent("corpora")
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory), isDirectory.boolValue {
+                self.directory = candidate; return
+            }
+            let parent = dir.deletingLastPathComponent()
+            if parent.path == dir.path { break }
+            dir = parent
+        }
+        self.directory = nil
+    }
+
+    /// Every manifest in the directory, sorted by name.
+    public func list() throws -> [LoadedManifest] {
+        guard let directory else { throw Self.noDirectory }
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+        return try files.map { try Self.load(file: directory.appendingPathComponent($0)) }.sorted { $0.manifest.name < $1.manifest.name }
+    }
+
+    public func load(_ nameOrPath: String) throws -> LoadedManifest {
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml") {
+            return try Self.load(file: URL(fileURLWithPath: nameOrPath))
+        }
+        guard let directory else { throw Self.noDirectory }
+        for ext in ["yaml", "yml"] {
+            let file = directory.appendingPathComponent("\(nameOrPath).\(ext)")
+            if FileManager.default.fileExists(atPath: file.path) { return try Self.load(file: file) }
+        }
+        let known = (try? list().map(\.manifest.name).joined(separator: ", ")) ?? ""
+        throw ScaleLabError.invalid("no corpus named '\(nameOrPath)' in \(directory.path) (known: \(known))")
+    }
+
+    public static func load(file: URL) throws -> LoadedManifest {
+        guard let data = FileManager.default.contents(atPath: file.path) else {
+            throw ScaleLabError.io(path: file.path, reason: "cannot read manifest (missing or unreadable)")
+        }
+        let manifest = try StrictYAML.decode(CorpusManifest.self, from: String(decoding: data, as: UTF8.self), file: file.path)
+        try manifest.validate(file: file.path)
+        return LoadedManifest(manifest: manifest, file: file)
+    }
+
+    static let noDirectory = ScaleLabError.invalid(
+        "no corpora directory: pass --corpora DIR, set SCALELAB_CORPORA, or run inside a ScaleLab checkout")
+}
