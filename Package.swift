@@ -5,7 +5,9 @@ import PackageDescription
 
 // Hot loops need AVX2/FMA code generation and a vectorisable sqrt (see README, "Performance").
 // `-fno-math-errno` lets Float.squareRoot() lower to vsqrtps instead of a libm call per lane.
-let fast: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell", "-Xcc", "-fno-math-errno"])]
+// `-enable-testing` lets the tests, which run in release mode, reach internal API; with it in every
+// build, `swift build -c release` and `swift test -c release` share one set of objects.
+let fast: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell", "-Xcc", "-fno-math-errno", "-enable-testing"])]
 
 let package = Package(
     name: "ScaleLab",

@@ -6,6 +6,8 @@ public enum TrainingEvent: Sendable {
     case step(step: Int, steps: Int, loss: Double, lr: Double, tokensPerSecond: Double)
     case evaluated(step: Int, valLoss: Double)
     case finished(RunSummary)
+    /// A line of information (corpus preparation, tokenizer training, …).
+    case message(String)
 }
 
 /// Renders training events: a one-line progress bar redrawn in place on a terminal, plain log
@@ -36,6 +38,8 @@ public final class ProgressPrinter: @unchecked Sendable {
         case let .evaluated(step, valLoss):
             lastVal = valLoss
             if !interactive { write(String(format: "step %d val_loss %.4f\n", step, valLoss)) }
+        case let .message(text):
+            write(text + "\n")
         case let .finished(summary):
             if interactive { write("\n") }
             let val = summary.finalValLoss.map { String(format: "%.4f", $0) } ?? "n/a"

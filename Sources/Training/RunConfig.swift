@@ -44,8 +44,15 @@ public struct RunConfig: Codable, Sendable, Equatable {
     public var resolvedThreads: Int { threads > 0 ? threads : ProcessInfo.processInfo.activeProcessorCount }
 }
 
-/// Where the tokens come from.
+/// Where the tokens come from: a corpus (prepared and tokenized on first use, then cached), text
+/// files read as bytes, or token files.
 public struct DataConfig: Codable, Sendable, Equatable {
+    /// A corpus name from `corpora/` (e.g. `shakespeare`) or the path of a corpus manifest.
+    public var corpus: String?
+    /// How a corpus is tokenized: `bytes` (one token per byte, vocab 256), `bpe` (a byte-level BPE
+    /// tokenizer with model.vocab_size ids trained on the corpus's training split, cached), or the
+    /// path of a saved tokenizer (a directory or `tokenizer.json`).
+    public var tokenizer: String = "bytes"
     /// Text files read as raw bytes (the built-in byte-level tokenizer, vocab 256).
     public var text: [String]?
     /// A token file (raw little-endian uint16, or uint32 when vocab_size > 65536) for training…
@@ -55,17 +62,21 @@ public struct DataConfig: Codable, Sendable, Equatable {
     /// Fraction of a single source held out for validation (the tail, so no window straddles both).
     public var valFraction: Double = 0.1
 
-    public init(text: [String]? = nil, trainTokens: String? = nil, valTokens: String? = nil, valFraction: Double = 0.1) {
+    public init(corpus: String? = nil, tokenizer: String = "bytes", text: [String]? = nil, trainTokens: String? = nil,
+                valTokens: String? = nil, valFraction: Double = 0.1) {
+        self.corpus = corpus; self.tokenizer = tokenizer
         self.text = text; self.trainTokens = trainTokens; self.valTokens = valTokens; self.valFraction = valFraction
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case text, trainTokens = "train_tokens", valTokens = "val_tokens", valFraction = "val_fraction"
+        case corpus, tokenizer, text, trainTokens = "train_tokens", valTokens = "val_tokens", valFraction = "val_fraction"
     }
 
     public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        corpus = try c.decodeIfPresent(String.self, forKey: .corpus)
+        tokenizer = try c.decodeIfPresent(String.self, forKey: .tokenizer) ?? tokenizer
         // `text` may be one path or a list of paths.
         if let one = try? c.decode(String.self, forKey: .text) { text = [one] }
         else { text = try c.decodeIfPresent([String].self, forKey: .text) }
@@ -75,10 +86,12 @@ public struct DataConfig: Codable, Sendable, Equatable {
     }
 
     func validate() throws {
-        switch (text, trainTokens) {
-        case (nil, nil): throw ScaleLabError.invalid("data: give either 'text' (text files) or 'train_tokens' (a token file)")
-        case (.some, .some): throw ScaleLabError.invalid("data: give 'text' or 'train_tokens', not both")
-        default: break
+        let sources = [corpus != nil, text != nil, trainTokens != nil].filter { $0 }.count
+        guard sources == 1 else {
+            throw ScaleLabError.invalid("data: give exactly one of 'corpus' (a corpus name), 'text' (text files) or 'train_tokens' (a token file)")
+        }
+        if corpus == nil && tokenizer != "bytes" {
+            throw ScaleLabError.invalid("data.tokenizer: only applies to a 'corpus' (text files are read as bytes; token files are already tokenized)")
         }
         if let text, text.isEmpty { throw ScaleLabError.invalid("data.text: the list of files is empty") }
         if valTokens != nil && trainTokens == nil { throw ScaleLabError.invalid("data.val_tokens: needs train_tokens") }

@@ -1,5 +1,7 @@
+import Corpora
 import Foundation
 import Support
+import Tokenizer
 
 /// The tokens a run trains and evaluates on, held as Int32 ids checked against the vocabulary.
 ///
@@ -11,14 +13,20 @@ public struct TokenData: Sendable {
     public let validation: [Int32]
     /// Where the tokens came from, for messages and the summary.
     public let source: String
+    /// The BPE tokenizer that produced the tokens (saved into the run directory); nil for bytes.
+    public var tokenizer: BPETokenizer?
 
-    public init(train: [Int32], validation: [Int32], source: String) {
+    public init(train: [Int32], validation: [Int32], source: String, tokenizer: BPETokenizer? = nil) {
         self.train = train; self.validation = validation; self.source = source
+        self.tokenizer = tokenizer
     }
 
-    public static func load(_ config: DataConfig, vocabSize: Int, context: Int) throws -> TokenData {
+    public static func load(_ config: DataConfig, vocabSize: Int, context: Int, threads: Int = 2,
+                            log: (String) -> Void = { _ in }) throws -> TokenData {
         let data: TokenData
-        if let files = config.text {
+        if let corpus = config.corpus {
+            data = try loadCorpus(corpus, tokenizer: config.tokenizer, vocabSize: vocabSize, threads: threads, log: log)
+        } else if let files = config.text {
             guard vocabSize >= 256 else {
                 throw ScaleLabError.invalid("model.vocab_size: text is read as bytes, which needs vocab_size ≥ 256, got \(vocabSize)")
             }
@@ -43,6 +51,27 @@ public struct TokenData: Sendable {
                                      reason: "the \(name) split holds \(tokens.count) tokens, fewer than one context of \(context) + 1")
         }
         return data
+    }
+
+    /// Prepares the corpus (cached), tokenizes it with the tokenizer asked for (cached), and reads
+    /// the train and validation shards.
+    static func loadCorpus(_ corpus: String, tokenizer: String, vocabSize: Int, threads: Int,
+                           log: (String) -> Void) throws -> TokenData {
+        let prepared = try CorpusPreparer.prepare(nameOrPath: corpus, log: log)
+        var bpe: BPETokenizer? = nil
+        switch tokenizer {
+        case "bytes": break
+        case "bpe": bpe = try CorpusTokenizer.bpe(for: prepared, vocabSize: vocabSize, threads: threads, log: log).tokenizer
+        default: bpe = try BPETokenizer.load(from: URL(fileURLWithPath: tokenizer))
+        }
+        let encoder: any TokenEncoder = bpe ?? ByteEncoder()
+        guard encoder.vocabSize <= vocabSize else {
+            throw ScaleLabError.invalid("model.vocab_size: \(vocabSize) is smaller than the tokenizer's \(encoder.vocabSize) ids (data.tokenizer: \(tokenizer))")
+        }
+        let shards = try ShardBuilder.build(prepared, encoder: encoder, log: log)
+        return TokenData(train: try readTokens(shards.train.path, vocabSize: vocabSize),
+                         validation: try readTokens(shards.val.path, vocabSize: vocabSize),
+                         source: "\(prepared.info.name) (\(encoder.identity))", tokenizer: bpe)
     }
 
     /// Holds out the tail, so no training window overlaps a validation one.

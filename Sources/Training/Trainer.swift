@@ -14,8 +14,9 @@ import Support
 /// untouched by the bad step) instead of crashing.
 public func train(config: RunConfig, runDirectory dir: URL, events: (TrainingEvent) -> Void = { _ in }) throws -> RunSummary {
     try config.validate()
-    let data = try TokenData.load(config.data, vocabSize: config.model.vocabSize, context: config.model.context)
     let threads = config.resolvedThreads
+    let data = try TokenData.load(config.data, vocabSize: config.model.vocabSize, context: config.model.context,
+                                  threads: threads, log: { events(.message($0)) })
     let model = try TransformerLM(config: config.model, seed: config.seed, threads: threads)
     let t = config.training, ctx = config.model.context, rows = t.batchSize * ctx
     let optimizer = AdamW(layout: model.layout,
@@ -26,6 +27,8 @@ public func train(config: RunConfig, runDirectory dir: URL, events: (TrainingEve
 
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     try AtomicFile.write(try config.yaml(), to: dir.appendingPathComponent("config.yaml"))
+    // The run carries its tokenizer (tokenizer.json, vocab.json, merges.txt): export and sampling need nothing else.
+    try data.tokenizer?.save(to: dir)
     let metrics = MetricsLog(url: dir.appendingPathComponent("metrics.csv"))
     var summary = RunSummary(config: config, accounting: model.accounting, trainTokensAvailable: data.train.count)
     let summaryURL = dir.appendingPathComponent("summary.json")

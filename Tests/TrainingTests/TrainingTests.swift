@@ -148,3 +148,39 @@ func smallConfig(text: URL, steps: Int = 30) throws -> RunConfig {
         #expect(throws: ScaleLabError.self) { try ScheduleConfig(kind: .cosine, warmupSteps: 50).validate(totalSteps: 50) }
     }
 }
+
+@Suite(.serialized) struct CorpusTrainingTests {
+    func config(tokenizer: String, vocab: Int) throws -> RunConfig {
+        let manifest = packageRoot.appendingPathComponent("corpora/synthetic-zipf.yaml").path
+        return try RunConfig.parse(yaml: """
+            name: corpus
+            threads: 2
+            model: {preset: llama, d_model: 32, n_layer: 1, n_head: 2, context: 32, vocab_size: \(vocab)}
+            data: {corpus: \(manifest), tokenizer: \(tokenizer)}
+            training: {batch_size: 4, steps: 10, eval_interval: 5, eval_batches: 2, log_interval: 5}
+            """, source: "corpus.yaml")
+    }
+
+    @Test func trainsOnACorpusReadAsBytes() throws {
+        let dir = temporaryDirectory("corpus-bytes")
+        let summary = try train(config: try config(tokenizer: "bytes", vocab: 256), runDirectory: dir)
+        #expect(summary.status == .finished)
+        #expect(summary.trainTokensAvailable > 10_000_000, "the synthetic corpus has 16 MB of training text")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("tokenizer.json").path))
+    }
+
+    @Test func trainsABPETokenizerOnTheCorpusAndKeepsItWithTheRun() throws {
+        let dir = temporaryDirectory("corpus-bpe")
+        let summary = try train(config: try config(tokenizer: "bpe", vocab: 300), runDirectory: dir)
+        #expect(summary.status == .finished)
+        // 300 ids: BPE merges make tokens longer than a byte, so fewer tokens than bytes.
+        #expect(summary.trainTokensAvailable < 16_000_000)
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("tokenizer.json").path))
+    }
+
+    @Test func vocabularySmallerThanTheTokenizerIsRejected() throws {
+        #expect(throws: ScaleLabError.self) {
+            _ = try train(config: try config(tokenizer: "bytes", vocab: 100), runDirectory: temporaryDirectory("corpus-small"))
+        }
+    }
+}
