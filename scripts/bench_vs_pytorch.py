@@ -11,7 +11,9 @@ What it measures (issue 2, item 5 and "Speed, on 2 threads"):
     AdamW (lr 3e-4, weight decay 0.1 on the 2-D weights, the fused CPU kernel: measured here 2-6x
     faster than foreach on these shapes), random tokens. One step is zero_grad + forward +
     backward + optimizer step; steps are timed after warm-up (which includes compilation) for at
-    least --min-steps steps and --min-seconds seconds, and tokens/s = tokens / elapsed time;
+    least --min-steps steps and --min-seconds seconds, and tokens/s = tokens / elapsed time.
+    ScaleLab's bench step also clips the global gradient norm; --grad-clip 1 adds the same
+    (torch.nn.utils.clip_grad_norm_) to the PyTorch step, which by default has none;
   * the sgemm ceiling: ScaleLab's own figure (from its JSON, same run) and, measured here,
     torch.mm and numpy.matmul of a large square (default 2048^3) on N threads.
 Per preset the three contenders run one after the other, --rounds times, and each keeps its best
@@ -289,8 +291,8 @@ def make_optimizer(torch, model, implementation: str):
 class TorchTrainer:
     """One model + AdamW + a few random batches; steps are full training steps."""
 
-    def __init__(self, torch, s: Shape, compiled: bool, adamw: str, seed: int):
-        self.torch, self.shape, self.steps_done = torch, s, 0
+    def __init__(self, torch, s: Shape, compiled: bool, adamw: str, grad_clip: float, seed: int):
+        self.torch, self.shape, self.grad_clip, self.steps_done = torch, s, grad_clip, 0
         torch.manual_seed(seed)
         self.model = build_model(torch, s).train()
         self.optimizer = make_optimizer(torch, self.model, adamw)
@@ -308,6 +310,8 @@ class TorchTrainer:
         x, y = self.batches[self.steps_done % len(self.batches)]
         loss = self.forward(x, y)
         loss.backward()
+        if self.grad_clip > 0:
+            self.torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
         self.optimizer.step()
         self.steps_done += 1
         return loss
@@ -376,7 +380,8 @@ def make_trainers(torch, s: Shape, args, warmups: dict[str, int]) -> tuple[dict,
             results[mode] = {"error": "skipped (--no-compile)"}
             continue
         try:
-            trainer = TorchTrainer(torch, s, mode == "torch_compile", args.adamw, args.seed)
+            trainer = TorchTrainer(torch, s, mode == "torch_compile", args.adamw, args.grad_clip,
+                                   args.seed)
             seconds = trainer.warm_up(warmups[mode])
             trainers[mode] = trainer
             results[mode] = {"warmup_steps": warmups[mode], "warmup_s": seconds, "rounds": []}
@@ -476,7 +481,8 @@ def print_table(report: dict) -> None:
                 print(f"note: {p['name']}: {mode} did not run: {p[mode]['error']}")
     v, load = report["versions"], report["load_average_1min"]
     print(f"\npython {v['python']}, torch {v['torch']} ({report['torch_threads']} threads), "
-          f"AdamW {report['adamw']}; ScaleLab threads {fmt(report['scalelab_threads'], 'd')}")
+          f"AdamW {report['adamw']}, gradient clipping {report['torch_grad_clip'] or 'none'}; "
+          f"ScaleLab threads {fmt(report['scalelab_threads'], 'd')}")
     print("environment for torch: " + " ".join(f"{k}={val}"
                                                 for k, val in report["environment"].items()))
     print(f"1-minute load average: {load['before']:.2f} before, {load['after']:.2f} after "
@@ -500,7 +506,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--preset", action="append", choices=list(PRESETS), dest="presets",
                         help="preset to run; repeatable (default: all, smallest first)")
     parser.add_argument("--rounds", type=int, default=None,
-                        help="interleaved rounds per preset, best kept (default: 2; 1 with --quick)")
+                        help="interleaved rounds per preset, each contender's best kept "
+                             "(default: 2; 1 with --quick)")
     parser.add_argument("--warmup", type=int, default=3,
                         help="warm-up steps, eager (default: 3; compile gets 2 more)")
     parser.add_argument("--min-steps", type=int, default=5,
@@ -513,6 +520,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-compile", action="store_true", help="skip torch.compile")
     parser.add_argument("--adamw", choices=["fused", "foreach", "for-loop"], default="fused",
                         help="PyTorch AdamW implementation (default: %(default)s)")
+    parser.add_argument("--grad-clip", type=float, default=0.0, metavar="NORM",
+                        help="clip PyTorch's global gradient norm to NORM each step, as ScaleLab's "
+                             "bench does with 1 (default: 0, no clipping)")
     parser.add_argument("--sgemm-size", type=int, default=2048,
                         help="side of the square sgemm measured here (default: 2048)")
     parser.add_argument("--seed", type=int, default=0, help="seed of weights and tokens")
@@ -525,8 +535,9 @@ def parse_args() -> argparse.Namespace:
         args.rounds = 1 if args.quick else 2
     if args.threads < 1 or args.rounds < 1 or args.min_steps < 1:
         parser.error("--threads, --rounds and --min-steps must be at least 1")
-    if args.warmup < 0 or args.min_seconds <= 0:
-        parser.error("--warmup must not be negative and --min-seconds must be positive")
+    if args.warmup < 0 or args.grad_clip < 0 or args.min_seconds <= 0:
+        parser.error("--warmup and --grad-clip must not be negative, "
+                     "--min-seconds must be positive")
     if args.sgemm_size < 64:
         parser.error("--sgemm-size must be at least 64")
     args.presets = sorted(set(args.presets or PRESETS), key=list(PRESETS).index)
@@ -588,6 +599,7 @@ def main() -> None:
         "rounds": args.rounds,
         "quick": args.quick,
         "adamw": args.adamw,
+        "torch_grad_clip": args.grad_clip,
         "sgemm": sgemm,
         "mfu_reference": reference,
         "presets": [summarize_preset(s, n_ne, res, reference["gflops"], sgemm["torch_mm_gflops"])
