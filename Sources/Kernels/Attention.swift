@@ -61,18 +61,9 @@ public func attentionForward(_ out: UnsafeMutablePointer<Float>, lse: UnsafeMuta
 /// log-sum-exp of the valid scores.
 @inline(__always)
 func softmaxCausalRow(_ row: UnsafeMutablePointer<Float>, valid: Int, width: Int) -> Float {
-    var mx = F8(repeating: -Float.greatestFiniteMagnitude)
-    var j = 0
-    while j + 8 <= valid { mx = max8(mx, load8(row + j)); j += 8 }
-    var m = hmax8(mx)
-    while j < valid { if row[j] > m { m = row[j] }; j += 1 }
-    let mv = F8(repeating: m)
-    var acc = F8(); j = 0
-    while j + 8 <= valid { let e = exp8(load8(row + j) - mv); store8(row + j, e); acc += e; j += 8 }
-    var sum = acc.sum()
-    while j < valid { let e = exp1(row[j] - m); row[j] = e; sum += e; j += 1 }
+    let (m, sum) = expInPlace(row, valid)
     let inv = F8(repeating: 1 / sum)
-    j = 0
+    var j = 0
     while j + 8 <= valid { store8(row + j, load8(row + j) * inv); j += 8 }
     while j < valid { row[j] *= inv[0]; j += 1 }
     if valid < width { (row + valid).update(repeating: 0, count: width - valid) }

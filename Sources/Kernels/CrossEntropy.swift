@@ -45,19 +45,3 @@ public func crossEntropyForward(losses: UnsafeMutablePointer<Float>, logits: Uns
     for r in 0..<rows { total += Double(losses[r]) }
     return total
 }
-
-/// row[j] ← exp(row[j] − max); returns (max, Σ exp).
-@inline(__always)
-private func expInPlace(_ row: UnsafeMutablePointer<Float>, _ v: Int) -> (Float, Float) {
-    var mx = F8(repeating: -Float.greatestFiniteMagnitude)
-    var j = 0
-    while j + 8 <= v { mx = max8(mx, load8(row + j)); j += 8 }
-    var m = hmax8(mx)
-    while j < v { if row[j] > m { m = row[j] }; j += 1 }
-    let mv = F8(repeating: m)
-    var acc = F8(); j = 0
-    while j + 8 <= v { let e = exp8(load8(row + j) - mv); store8(row + j, e); acc += e; j += 8 }
-    var sum = acc.sum()
-    while j < v { let e = exp1(row[j] - m); row[j] = e; sum += e; j += 1 }
-    return (m, sum)
-}

@@ -50,3 +50,20 @@ public typealias F8 = SIMD8<Float>
 
 /// The logistic function 1 / (1 + e^-x).
 @inline(__always) public func sigmoid8(_ x: F8) -> F8 { 1 / (1 + exp8(-x)) }
+
+/// row[j] ← exp(row[j] − max) for j < n; returns (max, Σ exp): the shared first half of every
+/// softmax (attention rows, cross-entropy rows).
+@inline(__always)
+func expInPlace(_ row: UnsafeMutablePointer<Float>, _ n: Int) -> (Float, Float) {
+    var mx = F8(repeating: -Float.greatestFiniteMagnitude)
+    var j = 0
+    while j + 8 <= n { mx = max8(mx, load8(row + j)); j += 8 }
+    var m = hmax8(mx)
+    while j < n { if row[j] > m { m = row[j] }; j += 1 }
+    let mv = F8(repeating: m)
+    var acc = F8(); j = 0
+    while j + 8 <= n { let e = exp8(load8(row + j) - mv); store8(row + j, e); acc += e; j += 8 }
+    var sum = acc.sum()
+    while j < n { let e = exp1(row[j] - m); row[j] = e; sum += e; j += 1 }
+    return (m, sum)
+}
