@@ -45,6 +45,9 @@ struct TokenizerCommand: ParsableCommand {
                 FileHandle.standardError.write(Data(String(format: "merges %d/%d  %.0f merges/s  (%d distinct pre-tokens, %.1f s)\n",
                     p.mergesLearned, p.mergesTarget, Double(p.mergesLearned) / max(p.elapsedSeconds, 1e-9), p.uniquePretokens, p.elapsedSeconds).utf8))
             }
+            if summary.vocab_size < vocabSize {
+                FileHandle.standardError.write(Data("note: the text ran out of pairs to merge; the vocabulary has \(summary.vocab_size) ids, not \(vocabSize)\n".utf8))
+            }
             print(try JSONOutput.string(summary), terminator: "")
         }
     }
@@ -66,15 +69,22 @@ struct TokenizerCommand: ParsableCommand {
 
         func run() throws {
             var lastPercent = -10
+            var encodingSeconds = 0.0
+            let start = ContinuousClock.now
             let summary = try BPETokenizer.encodeFile(
                 tokenizer: URL(fileURLWithPath: tokenizer), input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: out),
                 allowSpecial: !noSpecial, threads: threads) { p in
+                encodingSeconds = p.encodingSeconds
                 let percent = p.bytesTotal > 0 ? p.bytesDone * 100 / p.bytesTotal : 100
                 if percent >= lastPercent + 10 {
                     lastPercent = percent
                     FileHandle.standardError.write(Data("encoded \(percent)% (\(p.tokens) tokens)\n".utf8))
                 }
             }
+            let d = ContinuousClock.now - start
+            let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+            FileHandle.standardError.write(Data(String(format: "encoded %d bytes into %d tokens: encoding %.3f s (%.1f MB/s); %.3f s in all with loading, reading and writing\n",
+                summary.bytes, summary.tokens, encodingSeconds, Double(summary.bytes) / max(encodingSeconds, 1e-9) / 1e6, seconds).utf8))
             print(try JSONOutput.string(summary), terminator: "")
         }
     }

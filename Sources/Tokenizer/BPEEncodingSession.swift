@@ -1,7 +1,8 @@
 /// Encoding state for one thread: a cache from pre-token bytes to ids (most text repeats a small
 /// set of words, so most pre-tokens skip the merge loop) and scratch memory for the merge loop.
-/// Not thread-safe; every encoding thread makes its own.
-final class BPEEncodingSession {
+/// Not thread-safe; every encoding thread makes its own. `BPETokenizer.encode` makes one per call;
+/// callers that encode many small texts should keep one and reuse its cache.
+public final class BPEEncodingSession {
     /// Pre-tokens longer than this are not cached (they are rare and would bloat the cache).
     static let maxCachedLength = 64
     /// When the cache holds this many pre-tokens it is cleared, bounding its memory (~20 MB).
@@ -9,15 +10,15 @@ final class BPEEncodingSession {
 
     let tables: TokenTables
     let specials: [(bytes: [UInt8], id: UInt32)]
-    private let cache = ByteStringTable(expectedCount: 1 << 14)
+    private let cache = ByteStringTable(expectedCount: 256)
     private var cacheIds: UnsafeMutablePointer<UInt32>
     private var cacheIdsCount = 0
-    private var cacheIdsCapacity = 1 << 16
+    private var cacheIdsCapacity = 1 << 10
     private var symbols: UnsafeMutablePointer<UInt32>
     private var ranks: UnsafeMutablePointer<UInt64>
     private var scratchCapacity = 256
 
-    init(_ tokenizer: BPETokenizer, allowSpecial: Bool) {
+    public init(_ tokenizer: BPETokenizer, allowSpecial: Bool = true) {
         tables = tokenizer.tables
         specials = allowSpecial ? tokenizer.specialTokens.map { (Array($0.content.utf8), $0.id) } : []
         cacheIds = .allocate(capacity: cacheIdsCapacity)
@@ -27,14 +28,19 @@ final class BPEEncodingSession {
 
     deinit { cacheIds.deallocate(); symbols.deallocate(); ranks.deallocate() }
 
-    func encode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt32] {
+    public func encode(_ input: UnsafeBufferPointer<UInt8>) -> [UInt32] {
         [UInt32](unsafeUninitializedCapacity: input.count) { buf, n in
             n = input.isEmpty ? 0 : encode(input, into: buf.baseAddress!)
         }
     }
 
+    /// Encodes bytes to ids (see `BPETokenizer.encode`).
+    public func encode(_ bytes: [UInt8]) -> [UInt32] {
+        bytes.withUnsafeBufferPointer { encode($0) }
+    }
+
     /// Encodes `input` into `out` (capacity ≥ input.count) and returns the number of ids.
-    func encode(_ input: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt32>) -> Int {
+    public func encode(_ input: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt32>) -> Int {
         guard let base = input.baseAddress else { return 0 }
         if specials.isEmpty { return encodeOrdinary(base, input.count, out) }
         var finder = SpecialTokenFinder(specials.map(\.bytes))

@@ -21,6 +21,8 @@ public struct ShardProgress: Sendable {
     public let bytesDone: Int
     public let bytesTotal: Int
     public let tokens: Int
+    /// Wall time spent encoding so far, not counting reading and writing files.
+    public let encodingSeconds: Double
 }
 
 extension BPETokenizer {
@@ -58,6 +60,7 @@ extension BPETokenizer {
         var packed = UnsafeMutableRawPointer.allocate(byteCount: capacity * 4, alignment: 8)
         defer { buffer.deallocate(); ids.deallocate(); packed.deallocate() }
         var filled = 0, done = 0, tokens = 0, atEOF = false
+        var encodingTime = Duration.zero
 
         while !atEOF || filled > 0 {
             // Read until at least chunkBytes are buffered or the file ends.
@@ -93,6 +96,7 @@ extension BPETokenizer {
             }
             bounds.append(end)
             let parts = bounds.count - 1
+            let encodingStart = ContinuousClock.now
             var counts = [Int](repeating: 0, count: parts)
             let shared = UncheckedSendable(value: (UnsafePointer(buffer), ids, bounds))
             counts.withUnsafeMutableBufferPointer { countsBuffer in
@@ -103,6 +107,7 @@ extension BPETokenizer {
                     out.value[k] = sessions.value[k].encode(piece, into: idOut + b[k])
                 }
             }
+            encodingTime += ContinuousClock.now - encodingStart
             for k in 0..<parts {
                 let src = ids + bounds[k], n = counts[k]
                 if wide {
@@ -119,7 +124,8 @@ extension BPETokenizer {
             (buffer).update(from: buffer + end, count: filled - end)
             filled -= end
             done += end
-            progress(ShardProgress(bytesDone: done, bytesTotal: total, tokens: tokens))
+            let seconds = Double(encodingTime.components.seconds) + Double(encodingTime.components.attoseconds) * 1e-18
+            progress(ShardProgress(bytesDone: done, bytesTotal: total, tokens: tokens, encodingSeconds: seconds))
         }
         try shard.commit()
         let summary = ShardSummary(dtype: shardDType, vocab_size: vocabSize, tokens: tokens, bytes: done, tokenizer: tokenizerName, source: input.path)

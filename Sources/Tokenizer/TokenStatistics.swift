@@ -16,6 +16,12 @@ public struct TokenStatistics: Sendable, Codable, Equatable {
     public let unigramEntropyNats: Double
     public let unigramEntropyBits: Double
 
+    enum CodingKeys: String, CodingKey {
+        case bytes, characters, tokens
+        case distinctTokens = "distinct_tokens", bytesPerToken = "bytes_per_token", charactersPerToken = "characters_per_token"
+        case unigramEntropyNats = "unigram_entropy_nats", unigramEntropyBits = "unigram_entropy_bits"
+    }
+
     /// Statistics of an id sequence that encodes `bytes` bytes holding `characters` characters.
     public init(ids: [UInt32], vocabSize: Int, bytes: Int, characters: Int) {
         var counts = [Int](repeating: 0, count: max(vocabSize, 1))

@@ -51,6 +51,9 @@ import Tokenizer
         var out = [UInt32](repeating: 0, count: bytes.count)
         let n = bytes.withUnsafeBufferPointer { b in out.withUnsafeMutableBufferPointer { t.encode(b, into: $0) } }
         #expect(Array(out[..<n]) == t.encode(bytes))
+        // A reused session (warm cache) gives the same ids as fresh ones.
+        let session = BPEEncodingSession(t)
+        for text in [bytes, Array(bytes.reversed()), bytes] { #expect(session.encode(text) == t.encode(text)) }
     }
 
     @Test func encodingEqualsNaiveMergeByRank() {
