@@ -38,9 +38,13 @@ public enum CorpusPreparer {
         keyHasher.update(Array(fingerprint.utf8))
         let key = keyHasher.finalizeHex()
         let entry = cache.entry("corpora", "\(m.name)-\(key.prefix(16))")
-        if cache.exists(entry), let info = try? readInfo(entry) {
-            try checkPinnedDigest(m, info.sha256, file: file, installed: true)
-            return PreparedCorpus(directory: entry, info: info, wasCached: true)
+        if cache.exists(entry) {
+            if let info = try? readInfo(entry) {
+                try checkPinnedDigest(m, info.sha256, file: file, installed: true)
+                return PreparedCorpus(directory: entry, info: info, wasCached: true)
+            }
+            // Only a damaged entry (edited or truncated by hand) gets here: rebuild it.
+            try FileManager.default.removeItem(at: entry)
         }
         log("preparing \(m.name) into \(entry.path)")
         var info: CorpusInfo?
