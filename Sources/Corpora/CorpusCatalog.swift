@@ -6,7 +6,11 @@ import Support
 public struct LoadedManifest: Sendable {
     public let manifest: CorpusManifest
     public let file: URL
-    public init(manifest: CorpusManifest, file: URL) { self.manifest = manifest; self.file = file }
+    /// How errors name the manifest: its path, or "command line" for `--local`.
+    public let label: String
+    public init(manifest: CorpusManifest, file: URL, label: String? = nil) {
+        self.manifest = manifest; self.file = file; self.label = label ?? file.path
+    }
 }
 
 /// Finds corpus manifests: a NAME resolves to `<directory>/NAME.yaml`, and anything containing

@@ -22,7 +22,7 @@ public enum CorpusPreparer {
     public static func prepare(_ loaded: LoadedManifest, cache: CorpusCache = CorpusCache(),
                                log: (String) -> Void = { _ in }) throws -> PreparedCorpus {
         let m = loaded.manifest
-        let file = loaded.file.path
+        let file = loaded.label
         var localInputs: [LocalInputs.Input] = []
         var fingerprint = ""
         if case .local(let source) = m.source {
@@ -31,12 +31,20 @@ public enum CorpusPreparer {
         }
         var keyHasher = SHA256()
         keyHasher.update(Array(formatVersion.utf8))
-        keyHasher.update(try JSONOutput.encode(m))
+        // Only what determines the text: not the description, licence note or pinned digest.
+        var content = m
+        content.description = ""; content.license = ""; content.preparedSHA256 = nil
+        keyHasher.update(try JSONOutput.encode(content))
         keyHasher.update(Array(fingerprint.utf8))
         let key = keyHasher.finalizeHex()
         let entry = cache.entry("corpora", "\(m.name)-\(key.prefix(16))")
-        if cache.exists(entry), let info = try? readInfo(entry) {
-            return PreparedCorpus(directory: entry, info: info, wasCached: true)
+        if cache.exists(entry) {
+            if let info = try? readInfo(entry) {
+                try checkPinnedDigest(m, info.sha256, file: file, installed: true)
+                return PreparedCorpus(directory: entry, info: info, wasCached: true)
+            }
+            // Only a damaged entry (edited or truncated by hand) gets here: rebuild it.
+            try FileManager.default.removeItem(at: entry)
         }
         log("preparing \(m.name) into \(entry.path)")
         var info: CorpusInfo?
@@ -46,6 +54,14 @@ public enum CorpusPreparer {
         return PreparedCorpus(directory: entry, info: info!, wasCached: false)
     }
 
+    private static func checkPinnedDigest(_ m: CorpusManifest, _ digest: String, file: String, installed: Bool) throws {
+        if let expected = m.preparedSHA256, expected != digest {
+            throw ScaleLabError.config(file: file, key: "prepared_sha256",
+                reason: "prepared text has digest \(digest), the manifest expects \(expected); the source or the preparation changed"
+                    + (installed ? "" : " (nothing was installed)"))
+        }
+    }
+
     static func readInfo(_ entry: URL) throws -> CorpusInfo {
         let data = try Data(contentsOf: entry.appendingPathComponent("info.json"))
         return try JSONDecoder().decode(CorpusInfo.self, from: data)
@@ -53,7 +69,7 @@ public enum CorpusPreparer {
 
     private static func build(_ loaded: LoadedManifest, key: String, inputs: [LocalInputs.Input],
                               into dir: URL, cache: CorpusCache, log: (String) -> Void) throws -> CorpusInfo {
-        let m = loaded.manifest, file = loaded.file.path
+        let m = loaded.manifest, file = loaded.label
         let train = try SplitWriter(path: dir.appendingPathComponent("train.txt").path)
         let val = try SplitWriter(path: dir.appendingPathComponent("val.txt").path)
         var validationDocuments: [String] = []
@@ -108,10 +124,7 @@ public enum CorpusPreparer {
             synthetic?.valTrueNegativeLogLikelihood = EntropyRate(natsPerByte: nll.nats / Double(nll.bytes))
         }
         let digest = preparedDigest(train: trainInfo.sha256, val: valInfo.sha256)
-        if let expected = m.preparedSHA256, expected != digest {
-            throw ScaleLabError.config(file: file, key: "prepared_sha256",
-                reason: "prepared text has sha256 \(digest), the manifest expects \(expected); the source or the preparation changed (nothing was installed)")
-        }
+        try checkPinnedDigest(m, digest, file: file, installed: false)
         var histogram = [Int](repeating: 0, count: 256)
         for i in 0..<256 { histogram[i] = train.histogram[i] + val.histogram[i] }
         let info = CorpusInfo(
@@ -147,8 +160,9 @@ extension CorpusPreparer {
         let manifest = CorpusManifest(name: name, description: "local files given on the command line", license: "user supplied",
                                       source: .local(LocalSource(paths: paths, format: format, textField: textField)),
                                       split: SplitRule(validationFraction: validationFraction))
-        let pseudoFile = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("(command line)")
-        try manifest.validate(file: "(command line)")
-        return try prepare(LoadedManifest(manifest: manifest, file: pseudoFile), cache: cache, log: log)
+        // Relative paths resolve against the current directory (the pseudo manifest's folder).
+        let pseudoFile = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("command-line.yaml")
+        try manifest.validate(file: "command line")
+        return try prepare(LoadedManifest(manifest: manifest, file: pseudoFile, label: "command line"), cache: cache, log: log)
     }
 }

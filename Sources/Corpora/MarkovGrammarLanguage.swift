@@ -137,6 +137,8 @@ public struct MarkovGrammarLanguage: SyntheticLanguage {
 
     public func writeDocument(to out: OutputBuffer, rng: inout SeededRandom) throws {
         let K = classCount, q = endProbability
+        var random = InlineXoshiro(rng)
+        defer { rng = random.seededRandom }
         try tables.entries.withUnsafeBufferPointer { tableBuffer in
             try lexicon.slots.withUnsafeBufferPointer { slots in
                 try lexicon.lengths.withUnsafeBufferPointer { lengths in
@@ -154,20 +156,20 @@ public struct MarkovGrammarLanguage: SyntheticLanguage {
                                     p += separatorLength
                                 }
                                 if p >= limit { out.count = p - out.base; try out.flush(); p = out.base }
-                                let z = Int(truncatingIfNeeded: ((rng.next() >> 32) &* UInt64(topicCount)) >> 32)
+                                let z = Int(truncatingIfNeeded: ((random.next() >> 32) &* UInt64(topicCount)) >> 32)
                                 put(headerBase + z, 0x0A, 1)
                                 let emit = emissions.baseAddress! + z &* K
                                 repeat {
-                                    var c = AliasTables.sample(table, start, rng.next())
+                                    var c = AliasTables.sample(table, start, random.next())
                                     while true {
                                         if p >= limit { out.count = p - out.base; try out.flush(); p = out.base }
-                                        let k = AliasTables.sample(table, emit[c], rng.next())
-                                        let next = AliasTables.sample(table, transitions[c], rng.next())
+                                        let k = AliasTables.sample(table, emit[c], random.next())
+                                        let next = AliasTables.sample(table, transitions[c], random.next())
                                         if next == K { put(classBase[c] &+ k, 0x0A2E, 2); break } // ".\n"
                                         put(classBase[c] &+ k, 0x20, 1)
                                         c = next
                                     }
-                                } while rng.nextDouble() >= q
+                                } while random.nextDouble() >= q
                                 out.count = p - out.base
                             }
                         }

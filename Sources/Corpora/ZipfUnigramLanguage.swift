@@ -46,6 +46,8 @@ public struct ZipfUnigramLanguage: SyntheticLanguage {
     }
 
     public func writeDocument(to out: OutputBuffer, rng: inout SeededRandom) throws {
+        var random = InlineXoshiro(rng)
+        defer { rng = random.seededRandom }
         try tables.entries.withUnsafeBufferPointer { table in
             try lexicon.slots.withUnsafeBufferPointer { slots in
                 try lexicon.lengths.withUnsafeBufferPointer { lengths in
@@ -53,7 +55,7 @@ public struct ZipfUnigramLanguage: SyntheticLanguage {
                     let limit = out.base + out.capacity
                     for _ in 0..<wordsPerDocument {
                         if p >= limit { out.count = p - out.base; try out.flush(); p = out.base }
-                        let k = AliasTables.sample(table.baseAddress!, words, rng.next())
+                        let k = AliasTables.sample(table.baseAddress!, words, random.next())
                         let word = UnsafeRawPointer(slots.baseAddress! + k &* Lexicon.slot).loadUnaligned(as: SIMD16<UInt8>.self)
                         UnsafeMutableRawPointer(p).storeBytes(of: word, as: SIMD16<UInt8>.self)
                         p += lengths[k]

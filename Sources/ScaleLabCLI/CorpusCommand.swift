@@ -8,7 +8,7 @@ public struct CorpusCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "corpus",
         abstract: "List, prepare and describe training corpora.",
-        subcommands: [List.self, Prepare.self, Info.self])
+        subcommands: [List.self, Prepare.self, Info.self, Bench.self])
     public init() {}
 
     struct Locations: ParsableArguments {
@@ -75,6 +75,21 @@ public struct CorpusCommand: ParsableCommand {
             let prepared = try CorpusPreparer.prepare(nameOrPath: name, corporaDirectory: locations.corpora,
                                                       cache: locations.cacheValue, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
             print(try JSONOutput.string(prepared.info), terminator: "")
+        }
+    }
+
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure synthetic-text generation and SHA-256 throughput (JSON, MB/s, best of --repeats).")
+        @Option(help: "Megabytes generated per measurement.")
+        var megabytes: Int = 64
+        @Option(help: "Runs per measurement; the best is reported.")
+        var repeats: Int = 3
+        func validate() throws {
+            guard megabytes >= 1, repeats >= 1 else { throw ValidationError("--megabytes and --repeats must be at least 1") }
+        }
+        func run() throws {
+            print(try JSONOutput.string(try CorpusBenchmark.run(megabytes: megabytes, repeats: repeats)), terminator: "")
         }
     }
 }
