@@ -7,7 +7,7 @@ public struct ScaleLabCommand: ParsableCommand {
         commandName: "scalelab",
         abstract: "Generate scaling-law data on a CPU and fit the published laws to it.",
         version: "0.1.0",
-        subcommands: [TrainCommand.self, BenchCommand.self])
+        subcommands: [TrainCommand.self, BenchCommand.self, ScheduleCommand.self, WSDCommand.self, ExportCommand.self, SampleCommand.self])
 
     public init() {}
 }

@@ -30,7 +30,8 @@ public struct TrainingState: Sendable, Equatable {
 ///     adam_m.<name>   AdamW first moment
 ///     adam_v.<name>   AdamW second moment
 ///
-/// and in `__metadata__` (all strings): `scalelab.config` (the resolved config YAML), `scalelab.step`,
+/// and in `__metadata__` (all strings): `scalelab.config` (the resolved config as JSON, which keeps
+/// every Double exact), `scalelab.step`,
 /// `scalelab.optimizer_step`, `scalelab.sampler_state` (four decimal words), `scalelab.next_lr`
 /// (the schedule's rate for the next step, informative), the losses as IEEE-754 bit patterns in hex
 /// (exact), `scalelab.elapsed_seconds`, `scalelab.metrics_csv`, `scalelab.branch` (JSON, branches
@@ -39,7 +40,7 @@ public struct Checkpoint {
     public let url: URL
     public let config: RunConfig
     public let state: TrainingState
-    let file: Safetensors.File
+    public let file: Safetensors.File
 
     public static let format = "scalelab-checkpoint-1"
 
@@ -58,7 +59,7 @@ public struct Checkpoint {
         var meta: [String: String] = [
             "format": "pt",
             "scalelab.format": format,
-            "scalelab.config": try config.yaml(),
+            "scalelab.config": String(decoding: try JSONOutput.encode(config), as: UTF8.self),
             "scalelab.step": String(state.step),
             "scalelab.optimizer_step": String(state.optimizerStep),
             "scalelab.sampler_state": state.samplerState.map(String.init).joined(separator: ","),
@@ -96,7 +97,13 @@ public struct Checkpoint {
             guard let b = UInt64(s, radix: 16) else { throw bad("metadata scalelab.\(key) is not a hex bit pattern") }
             return Double(bitPattern: b)
         }
-        let config = try RunConfig.parse(yaml: try field("config"), source: url.path + " (scalelab.config)")
+        let config: RunConfig
+        do {
+            config = try JSONDecoder().decode(RunConfig.self, from: Data(try field("config").utf8))
+            try config.validate()
+        } catch {
+            throw bad("metadata scalelab.config is not a valid run config: \(error)")
+        }
         let words = try field("sampler_state").split(separator: ",").compactMap { UInt64($0) }
         guard words.count == 4 else { throw bad("metadata scalelab.sampler_state must be four words") }
         let branch = try m["scalelab.branch"].map { try JSONDecoder().decode(BranchInfo.self, from: Data($0.utf8)) }
@@ -197,11 +204,14 @@ public struct CheckpointStore: Sendable {
         for step in candidates.dropLast(keep) { try? FileManager.default.removeItem(at: url(step: step)) }
     }
 
-    /// Removes temporary files a crash in the middle of a checkpoint write left behind.
+    /// Removes the temporary files (`AtomicFile`'s `.<name>.tmp-…`) that a crash in the middle of a
+    /// write left behind, in the checkpoint directory and the run directory above it.
     public func removeTemporaryFiles() {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        for name in names where name.hasPrefix(".step-") && name.contains(".tmp-") {
-            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        for dir in [directory, directory.deletingLastPathComponent()] {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+            for name in names where name.hasPrefix(".") && name.contains(".tmp-") {
+                try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))
+            }
         }
     }
 
