@@ -80,7 +80,8 @@ import Glibc
         #expect(finish.stderr.contains("resuming after step"))
         #expect(try withoutSeconds(run) == withoutSeconds(whole))
         #expect(!temporaryCheckpointExists(run), "stray temporary files are removed on resume")
-        if !midWrite { print("note: no kill landed inside a checkpoint write this time (the write is too quick to catch)") }
+        // Whether a kill landed inside a checkpoint write depends on timing; say which happened.
+        print("kill -9 resume test: \(midWrite ? "a kill landed inside a checkpoint write" : "no kill landed inside a checkpoint write this time (the write was too quick to catch)")")
     }
 
     @Test func scheduleWsdExportAndSampleCommands() throws {
