@@ -32,7 +32,7 @@ def main() -> int:
     windows = windows.reshape(info["windows"], context + 1)
 
     torch.set_num_threads(2)
-    model = AutoModelForCausalLM.from_pretrained(args.export_dir, torch_dtype=torch.float32)
+    model = AutoModelForCausalLM.from_pretrained(args.export_dir).float()
     model.eval()
     total, count = 0.0, 0
     with torch.no_grad():

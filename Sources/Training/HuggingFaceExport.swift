@@ -112,6 +112,8 @@ public enum HuggingFaceExport {
             "scale_attn_weights": true, "scale_attn_by_inverse_layer_idx": false, "reorder_and_upcast_attn": false,
             "initializer_range": m.initStd, "tie_word_embeddings": m.tieEmbeddings, "use_cache": true,
             "torch_dtype": "float32",
+            // GPT2Config defaults both to 50256, outside a small vocabulary; we train without them.
+            "bos_token_id": NSNull(), "eos_token_id": NSNull(),
         ]
         return (out, config)
     }
