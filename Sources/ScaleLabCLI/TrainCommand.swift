@@ -8,8 +8,12 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train one model from a YAML config and write its run directory.",
         discussion: """
-        Writes <out>/config.yaml (resolved), metrics.csv and summary.json. Exit status: 0 when the run \
-        finished, 3 when it diverged (non-finite loss; summary.json says so), 1 on bad input.
+        Writes <out>/config.yaml (resolved), metrics.csv, summary.json and checkpoints/ (every \
+        training.checkpoint_interval steps and at the end). A run directory that holds a checkpoint is \
+        resumed from its newest valid one, exactly: the finished metrics.csv is the one an uninterrupted \
+        run writes (apart from the seconds column). A checkpoint saved under a different config is \
+        refused; --force starts over. Exit status: 0 when the run finished, 3 when it diverged \
+        (non-finite loss; summary.json says so), 1 on bad input.
         """)
 
     @Argument(help: "The run's YAML config, e.g. configs/tiny.yaml.")
@@ -24,7 +28,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Worker threads (default: the config's `threads`, 0 = all cores).")
     var threads: Int?
 
-    @Flag(help: "Replace an existing run directory's results.")
+    @Flag(help: "Start over: delete the run directory's checkpoints and replace its results.")
     var force = false
 
     func run() throws {
@@ -32,13 +36,9 @@ struct TrainCommand: ParsableCommand {
         if let threads { sets.append("threads=\(threads)") }
         let cfg = try RunConfig.load(path: config, overrides: sets)
         let dir = URL(fileURLWithPath: out ?? "runs/\(cfg.name)")
-        let existing = dir.appendingPathComponent("summary.json")
-        if FileManager.default.fileExists(atPath: existing.path) && !force {
-            throw ScaleLabError.invalid("\(dir.path) already holds a run (summary.json); pass --force to replace it or --out to choose another directory")
-        }
         let printer = ProgressPrinter(logInterval: cfg.training.logInterval)
-        let summary = try train(config: cfg, runDirectory: dir, events: printer.handle)
-        print("results: \(dir.path)/ (config.yaml, metrics.csv, summary.json)")
+        let summary = try train(config: cfg, runDirectory: dir, options: TrainingOptions(startOver: force), events: printer.handle)
+        print("results: \(dir.path)/ (config.yaml, metrics.csv, summary.json, checkpoints/)")
         if summary.status == .diverged { throw ExitCode(3) }
     }
 }

@@ -54,6 +54,10 @@ public final class TrainingStep {
         self.model = model; self.optimizer = optimizer; self.gradClip = gradClip
     }
 
+    /// Continues from a checkpoint: the next update is optimizer step `stepCount + 1`, so AdamW's
+    /// bias correction picks up where it stopped.
+    public func resume(stepCount: Int) { self.stepCount = stepCount }
+
     public struct Result: Sendable { public let loss: Double; public let gradNorm: Double }
 
     /// Runs one step; `fill(micro, inputs, targets)` writes micro-batch `micro`'s tokens. When the

@@ -12,6 +12,15 @@ public final class MetricsLog {
 
     public init(url: URL) { self.url = url }
 
+    /// Continues a log saved in a checkpoint (`text` as returned by `text`).
+    public init(url: URL, restoring text: String) {
+        self.url = url
+        lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+    }
+
+    /// The whole file as it is written.
+    public var text: String { lines.joined(separator: "\n") + "\n" }
+
     public func append(step: Int, tokens: Int, lr: Double, trainLoss: Double?, valLoss: Double?, gradNorm: Double?,
                        seconds: Double) {
         func f(_ x: Double?, _ format: String) -> String { x.map { String(format: format, $0) } ?? "" }
@@ -20,6 +29,6 @@ public final class MetricsLog {
     }
 
     public func flush() throws {
-        try AtomicFile.write(lines.joined(separator: "\n") + "\n", to: url, durable: false)
+        try AtomicFile.write(text, to: url, durable: false)
     }
 }

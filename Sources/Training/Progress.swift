@@ -8,6 +8,10 @@ public enum TrainingEvent: Sendable {
     case finished(RunSummary)
     /// A line of information (corpus preparation, tokenizer training, …).
     case message(String)
+    /// Continuing from a checkpoint after `step` completed steps.
+    case resumed(step: Int, checkpoint: String)
+    /// Something the user should know that does not stop the run (a corrupt checkpoint skipped).
+    case warning(String)
 }
 
 /// Renders training events: a one-line progress bar redrawn in place on a terminal, plain log
@@ -40,6 +44,11 @@ public final class ProgressPrinter: @unchecked Sendable {
             if !interactive { write(String(format: "step %d val_loss %.4f\n", step, valLoss)) }
         case let .message(text):
             write(text + "\n")
+        case let .resumed(step, checkpoint):
+            write("resuming after step \(step) from \(checkpoint)\n")
+        case let .warning(message):
+            if interactive { write("\r\u{1B}[K") }
+            write("warning: \(message)\n")
         case let .finished(summary):
             if interactive { write("\n") }
             let val = summary.finalValLoss.map { String(format: "%.4f", $0) } ?? "n/a"

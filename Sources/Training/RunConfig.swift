@@ -123,6 +123,10 @@ public struct OptimConfig: Codable, Sendable, Equatable {
     /// Validation batches, taken at fixed, evenly spaced offsets of the validation split.
     public var evalBatches: Int = 8
     public var logInterval: Int = 10
+    /// A checkpoint every N steps, and always at the end (`checkpoints/step-XXXXXXXX.safetensors`).
+    public var checkpointInterval: Int = 100
+    /// How many of the newest checkpoints to keep (WSD branch points are kept regardless).
+    public var keepCheckpoints: Int = 3
 
     public init() {}
 
@@ -130,7 +134,7 @@ public struct OptimConfig: Codable, Sendable, Equatable {
         case batchSize = "batch_size", gradAccum = "grad_accum", steps, lr, schedule
         case weightDecay = "weight_decay", decayEmbeddings = "decay_embeddings", beta1, beta2, eps
         case gradClip = "grad_clip", evalInterval = "eval_interval", evalBatches = "eval_batches"
-        case logInterval = "log_interval"
+        case logInterval = "log_interval", checkpointInterval = "checkpoint_interval", keepCheckpoints = "keep_checkpoints"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -143,6 +147,8 @@ public struct OptimConfig: Codable, Sendable, Equatable {
         beta1 = try get(.beta1, beta1); beta2 = try get(.beta2, beta2); eps = try get(.eps, eps)
         gradClip = try get(.gradClip, gradClip); evalInterval = try get(.evalInterval, evalInterval)
         evalBatches = try get(.evalBatches, evalBatches); logInterval = try get(.logInterval, logInterval)
+        checkpointInterval = try get(.checkpointInterval, checkpointInterval)
+        keepCheckpoints = try get(.keepCheckpoints, keepCheckpoints)
     }
 
     func validate() throws {
@@ -152,6 +158,7 @@ public struct OptimConfig: Codable, Sendable, Equatable {
         try positive("batch_size", batchSize); try positive("grad_accum", gradAccum); try positive("steps", steps)
         try positive("eval_interval", evalInterval); try positive("eval_batches", evalBatches)
         try positive("log_interval", logInterval)
+        try positive("checkpoint_interval", checkpointInterval); try positive("keep_checkpoints", keepCheckpoints)
         guard lr > 0, lr.isFinite else { throw ScaleLabError.invalid("training.lr: must be positive, got \(lr)") }
         guard weightDecay >= 0 else { throw ScaleLabError.invalid("training.weight_decay: must be ≥ 0") }
         guard (0..<1).contains(beta1), (0..<1).contains(beta2) else {

@@ -5,7 +5,9 @@ import Model
 /// `flops` = 6·N_total·D (Chinchilla), `flops_kaplan` = 6·N_non-embedding·D,
 /// `flops_full` = (6·N_non-embedding + 6·V·d + 6·L·T·d)·D, with D = `tokens`.
 public struct RunSummary: Codable, Sendable, Equatable {
-    public enum Status: String, Codable, Sendable { case running, finished, diverged }
+    /// `stopped`: halted on request at a checkpoint (a WSD trunk at its last branch point);
+    /// `scalelab train` on the directory continues it.
+    public enum Status: String, Codable, Sendable { case running, finished, diverged, stopped }
 
     public var name: String
     public var status: Status
@@ -36,6 +38,8 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var trainTokensAvailable: Int
     /// Training tokens seen ÷ training tokens available: above 1, data repeated.
     public var epochs: Double
+    /// For a WSD branch: where it came from and what it cost (absent otherwise).
+    public var branch: BranchInfo?
 
     enum CodingKeys: String, CodingKey {
         case name, status, steps, tokens, tokensPerStep = "tokens_per_step"
@@ -46,7 +50,7 @@ public struct RunSummary: Codable, Sendable, Equatable {
         case flops, flopsKaplan = "flops_kaplan", flopsFull = "flops_full", flopsConvention = "flops_convention"
         case vocabSize = "vocab_size", dModel = "d_model", nLayer = "n_layer", nHead = "n_head", context
         case batchSize = "batch_size", seed, threads, wallSeconds = "wall_seconds", tokensPerSecond = "tokens_per_second"
-        case trainTokensAvailable = "train_tokens_available", epochs
+        case trainTokensAvailable = "train_tokens_available", epochs, branch
     }
 
     static let convention = "flops = 6*N_total*D (Chinchilla); flops_kaplan = 6*N_non_embedding*D (Kaplan); "
@@ -74,5 +78,37 @@ public struct RunSummary: Codable, Sendable, Equatable {
         wallSeconds = seconds
         tokensPerSecond = seconds > 0 ? d / seconds : 0
         epochs = d / Double(max(trainTokensAvailable, 1))
+    }
+}
+
+/// A WSD branch's provenance and cost, in `summary.json` under `branch`. FLOPs follow the summary's
+/// `flops` convention, 6·N_total·D. The branch's true total is `tokens` = `trunk_tokens` +
+/// `cooldown_tokens`; its own (marginal) compute is the cooldown, since the trunk is shared by every
+/// branch of a sweep; `fresh_run_flops` is what training it from scratch would have cost.
+public struct BranchInfo: Codable, Sendable, Equatable {
+    public var trunkCheckpoint: String
+    public var branchedAtStep: Int
+    public var trunkTokens: Int
+    public var cooldownTokens: Int
+    /// The shared trunk up to the branch point.
+    public var trunkFlops: Double
+    /// This branch's own cooldown.
+    public var cooldownFlops: Double
+    /// A fresh run of the same length: 6·N_total·(trunk + cooldown tokens).
+    public var freshRunFlops: Double
+
+    enum CodingKeys: String, CodingKey {
+        case trunkCheckpoint = "trunk_checkpoint", branchedAtStep = "branched_at_step", trunkTokens = "trunk_tokens"
+        case cooldownTokens = "cooldown_tokens", trunkFlops = "trunk_flops", cooldownFlops = "cooldown_flops"
+        case freshRunFlops = "fresh_run_flops"
+    }
+
+    init(trunkCheckpoint: URL, branchedAtStep: Int, totalSteps: Int, tokensPerStep: Int, accounting: ModelAccounting) {
+        self.trunkCheckpoint = trunkCheckpoint.path; self.branchedAtStep = branchedAtStep
+        trunkTokens = branchedAtStep * tokensPerStep
+        cooldownTokens = (totalSteps - branchedAtStep) * tokensPerStep
+        trunkFlops = accounting.flopsPerTokenChinchilla * Double(trunkTokens)
+        cooldownFlops = accounting.flopsPerTokenChinchilla * Double(cooldownTokens)
+        freshRunFlops = trunkFlops + cooldownFlops
     }
 }

@@ -123,7 +123,8 @@ public struct TokenData: Sendable {
 /// Serves training batches of (B, T) inputs and next-token targets from random offsets drawn
 /// from a seeded generator, into buffers allocated once.
 public struct BatchSampler {
-    public private(set) var rng: SeededRandom
+    /// Settable so a checkpoint can restore the exact position in the batch stream.
+    public var rng: SeededRandom
     public let batch: Int, context: Int
 
     public init(seed: UInt64, batch: Int, context: Int) {

@@ -3,17 +3,42 @@ import Kernels
 import Model
 import Support
 
+/// How `train` starts and stops, beyond what the config says.
+public struct TrainingOptions: Sendable {
+    /// Stop after this step with a checkpoint and status `stopped` (a WSD trunk stops at its last
+    /// branch point; tests use it to stand in for a crash).
+    public var stopAfterStep: Int?
+    /// Steps that get a checkpoint kept whatever `keep_checkpoints` says (a trunk's branch points).
+    public var retainedSteps: Set<Int>
+    /// A checkpoint of another run to start from when this run directory has none of its own
+    /// (a WSD branch); see `Checkpoint.checkResumable` for what may differ.
+    public var branchFrom: URL?
+    /// Delete the directory's checkpoints and start from step 0.
+    public var startOver: Bool
+
+    public init(stopAfterStep: Int? = nil, retainedSteps: Set<Int> = [], branchFrom: URL? = nil, startOver: Bool = false) {
+        self.stopAfterStep = stopAfterStep; self.retainedSteps = retainedSteps
+        self.branchFrom = branchFrom; self.startOver = startOver
+    }
+}
+
 /// Trains one model as `config` says and writes its run directory:
 ///
 ///     <dir>/config.yaml    the resolved config (every value explicit)
 ///     <dir>/metrics.csv    step, tokens, lr, train_loss, val_loss, grad_norm, seconds
 ///     <dir>/summary.json   final losses, parameter and FLOP counts, tokens, wall time, status
+///     <dir>/checkpoints/   step-XXXXXXXX.safetensors every checkpoint_interval steps and at the end
 ///
-/// The loop reads in order: learning rate, evaluation when due, step (forward, backward, clip,
-/// update), log. A non-finite loss or gradient ends the run with status `diverged` (parameters
-/// untouched by the bad step) instead of crashing.
-public func train(config: RunConfig, runDirectory dir: URL, events: (TrainingEvent) -> Void = { _ in }) throws -> RunSummary {
+/// A directory that holds a checkpoint is resumed from its newest valid one (corrupt ones are
+/// skipped with a warning), and the rest of the run is bit for bit what an uninterrupted run
+/// would have produced. The loop reads in order: learning rate, step (forward, backward, clip,
+/// update), evaluation when due, log, checkpoint when due. A non-finite loss or gradient ends the
+/// run with status `diverged` (parameters untouched by the bad step) instead of crashing.
+public func train(config: RunConfig, runDirectory dir: URL, options: TrainingOptions = TrainingOptions(),
+                  events: (TrainingEvent) -> Void = { _ in }) throws -> RunSummary {
     try config.validate()
+    let store = CheckpointStore(runDirectory: dir)
+    let origin = try startingPoint(config: config, directory: dir, store: store, options: options, events: events)
     let threads = config.resolvedThreads
     let data = try TokenData.load(config.data, vocabSize: config.model.vocabSize, context: config.model.context,
                                   threads: threads, log: { events(.message($0)) })
@@ -23,14 +48,32 @@ public func train(config: RunConfig, runDirectory dir: URL, events: (TrainingEve
                           settings: AdamWSettings(beta1: Float(t.beta1), beta2: Float(t.beta2), eps: Float(t.eps)),
                           weightDecay: Float(t.weightDecay), decayEmbeddings: t.decayEmbeddings)
     let stepper = TrainingStep(model: model, optimizer: optimizer, gradClip: t.gradClip)
-    let schedule = t.schedule.make(peak: t.lr, totalSteps: t.steps)
+    let schedule = config.makeSchedule()
+    var sampler = BatchSampler(seed: config.seed &+ 0x5CA1_AB1E, batch: t.batchSize, context: ctx)
 
+    // Start from step 0, or put back everything the checkpoint saved.
+    var state = TrainingState(step: 0, optimizerStep: 0, samplerState: sampler.rng.state, metricsCSV: MetricsLog.header,
+                              elapsedSeconds: 0)
+    if let origin {
+        try origin.checkpoint.restore(into: model, optimizer: optimizer)
+        stepper.resume(stepCount: origin.checkpoint.state.optimizerStep)
+        sampler.rng = try SeededRandom(state: origin.checkpoint.state.samplerState)
+        state = origin.checkpoint.state
+        if origin.isBranchPoint {
+            state.branch = BranchInfo(trunkCheckpoint: origin.checkpoint.url, branchedAtStep: state.step, totalSteps: t.steps,
+                                      tokensPerStep: config.tokensPerStep, accounting: model.accounting)
+        }
+    }
+    if options.startOver { try store.removeAll() }
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    store.removeTemporaryFiles()
     try AtomicFile.write(try config.yaml(), to: dir.appendingPathComponent("config.yaml"))
     // The run carries its tokenizer (tokenizer.json, vocab.json, merges.txt): export and sampling need nothing else.
     try data.tokenizer?.save(to: dir)
-    let metrics = MetricsLog(url: dir.appendingPathComponent("metrics.csv"))
+    let metrics = origin == nil ? MetricsLog(url: dir.appendingPathComponent("metrics.csv"))
+                                : MetricsLog(url: dir.appendingPathComponent("metrics.csv"), restoring: state.metricsCSV)
     var summary = RunSummary(config: config, accounting: model.accounting, trainTokensAvailable: data.train.count)
+    summary.branch = state.branch
     let summaryURL = dir.appendingPathComponent("summary.json")
     try AtomicFile.write(try JSONOutput.encode(summary), to: summaryURL)
 
@@ -38,45 +81,46 @@ public func train(config: RunConfig, runDirectory dir: URL, events: (TrainingEve
     let inputs = UnsafeMutablePointer<Int32>.allocate(capacity: rows)
     let targets = UnsafeMutablePointer<Int32>.allocate(capacity: rows)
     defer { inputs.deallocate(); targets.deallocate() }
-    var sampler = BatchSampler(seed: config.seed &+ 0x5CA1_AB1E, batch: t.batchSize, context: ctx)
     let evalOffsets = evaluationOffsets(tokens: data.validation.count, context: ctx, count: t.evalBatches * t.batchSize)
 
-    func evaluate() -> Double {
-        data.validation.withUnsafeBufferPointer { val in
-            var total = 0.0
-            for first in stride(from: 0, to: evalOffsets.count, by: t.batchSize) {
-                for (b, o) in evalOffsets[first..<(first + t.batchSize)].enumerated() {
-                    (inputs + b * ctx).update(from: val.baseAddress! + o, count: ctx)
-                    (targets + b * ctx).update(from: val.baseAddress! + o + 1, count: ctx)
-                }
-                total += model.forward(tokens: inputs, targets: targets, batch: t.batchSize)
-            }
-            return total / Double(t.evalBatches)
-        }
-    }
-
     events(.started(name: config.name, steps: t.steps, description: model.accounting.description))
-    let clock = ContinuousClock(), start = clock.now
+    if let origin { events(.resumed(step: state.step, checkpoint: origin.checkpoint.url.path)) }
+    let clock = ContinuousClock(), start = clock.now, secondsBefore = state.elapsedSeconds
     func elapsed() -> Double {
         let d = clock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        return secondsBefore + Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
-    var bestVal: Double? = nil
-    var lastTrain: Double? = nil, lastVal: Double? = nil
+    var bestVal = state.bestValLoss, lastTrain = state.lastTrainLoss, lastVal = state.lastValLoss
     func recordEval(step: Int) -> Double {
-        let v = evaluate()
+        let v = data.validation.withUnsafeBufferPointer {
+            meanLoss(model: model, tokens: $0, offsets: evalOffsets, batch: t.batchSize, inputs: inputs, targets: targets)
+        }
         lastVal = v
         if v.isFinite { bestVal = min(bestVal ?? v, v) }
         events(.evaluated(step: step, valLoss: v))
         return v
     }
-    metrics.append(step: 0, tokens: 0, lr: schedule.learningRate(step: 0), trainLoss: nil,
-                   valLoss: recordEval(step: 0), gradNorm: nil, seconds: elapsed())
+    func saveCheckpoint(step: Int) throws {
+        let now = TrainingState(step: step, optimizerStep: stepper.stepCount, samplerState: sampler.rng.state,
+                                metricsCSV: metrics.text, bestValLoss: bestVal, lastTrainLoss: lastTrain,
+                                lastValLoss: lastVal, elapsedSeconds: elapsed(), branch: state.branch)
+        try Checkpoint.write(model: model, optimizer: optimizer, config: config, state: now,
+                             nextLR: schedule.learningRate(step: step), to: store.url(step: step))
+        store.prune(keep: t.keepCheckpoints, retaining: options.retainedSteps)
+    }
+    func checkpointDue(_ step: Int) -> Bool {
+        step % t.checkpointInterval == 0 || step == t.steps || step == options.stopAfterStep || options.retainedSteps.contains(step)
+    }
+
+    if origin == nil {
+        metrics.append(step: 0, tokens: 0, lr: schedule.learningRate(step: 0), trainLoss: nil,
+                       valLoss: recordEval(step: 0), gradNorm: nil, seconds: elapsed())
+    }
     try metrics.flush()
 
     let status: RunSummary.Status = try data.train.withUnsafeBufferPointer { train in
-        for step in 1...t.steps {
+        for step in stride(from: state.step + 1, through: t.steps, by: 1) {
             let lr = schedule.learningRate(step: step - 1)
             let result = stepper.step(batch: t.batchSize, microBatches: t.gradAccum, lr: lr, inputs: inputs, targets: targets) {
                 _, inp, tgt in sampler.next(from: train, inputs: inp, targets: tgt)
@@ -103,6 +147,11 @@ public func train(config: RunConfig, runDirectory dir: URL, events: (TrainingEve
                 summary.finalTrainLoss = lastTrain; summary.finalValLoss = lastVal; summary.bestValLoss = bestVal
                 try AtomicFile.write(try JSONOutput.encode(summary), to: summaryURL, durable: false)
             }
+            if checkpointDue(step) { try saveCheckpoint(step: step) }
+            if step == options.stopAfterStep && step < t.steps {
+                summary.record(steps: step, accounting: model.accounting, seconds: elapsed())
+                return .stopped
+            }
         }
         summary.record(steps: t.steps, accounting: model.accounting, seconds: elapsed())
         return .finished
@@ -112,4 +161,32 @@ public func train(config: RunConfig, runDirectory dir: URL, events: (TrainingEve
     try AtomicFile.write(try JSONOutput.encode(summary), to: summaryURL)
     events(.finished(summary))
     return summary
+}
+
+/// The checkpoint a run continues from, and whether it is a WSD branch point (another run's).
+struct StartingPoint { let checkpoint: Checkpoint; let isBranchPoint: Bool }
+
+/// Decides, before anything is written, where a run starts: its own newest valid checkpoint, else
+/// `options.branchFrom`, else step 0. Refuses a checkpoint saved under a different config, and a
+/// directory that holds a different run with nothing to resume.
+func startingPoint(config: RunConfig, directory dir: URL, store: CheckpointStore, options: TrainingOptions,
+                   events: (TrainingEvent) -> Void) throws -> StartingPoint? {
+    if options.startOver {
+        guard let from = options.branchFrom else { return nil }
+        let c = try Checkpoint.read(from)
+        try c.checkResumable(by: config)
+        return StartingPoint(checkpoint: c, isBranchPoint: true)
+    }
+    if let own = store.newestValid(warn: { events(.warning($0)) }) {
+        try own.checkResumable(by: config)
+        return StartingPoint(checkpoint: own, isBranchPoint: false)
+    }
+    let savedConfig = dir.appendingPathComponent("config.yaml")
+    if let saved = FileManager.default.contents(atPath: savedConfig.path), String(decoding: saved, as: UTF8.self) != (try config.yaml()) {
+        throw ScaleLabError.invalid("\(dir.path) holds a run with a different config and no checkpoint to resume; start over with --force or choose another run directory")
+    }
+    guard let from = options.branchFrom else { return nil }
+    let c = try Checkpoint.read(from)
+    try c.checkResumable(by: config)
+    return StartingPoint(checkpoint: c, isBranchPoint: true)
 }

@@ -63,11 +63,17 @@ func scratchDirectory() -> URL {
         for f in ["config.yaml", "metrics.csv", "summary.json"] {
             #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("run/\(f)").path))
         }
-        // A second run into the same directory is refused without --force, and nothing is overwritten.
+        // A different config into the same directory is refused without --force, naming the key,
+        // and nothing is overwritten.
         let before = try Data(contentsOf: dir.appendingPathComponent("run/summary.json"))
-        let again = try runScalelab(["train", try validConfig(dir), "--out", dir.appendingPathComponent("run").path])
-        #expect(again.status != 0 && again.stderr.contains("--force"))
+        let again = try runScalelab(["train", try validConfig(dir), "--set", "training.lr=0.01", "--out", dir.appendingPathComponent("run").path])
+        #expect(again.status != 0 && again.stderr.contains("--force") && again.stderr.contains("training.lr"), "stderr: \(again.stderr)")
         #expect(try Data(contentsOf: dir.appendingPathComponent("run/summary.json")) == before)
+        let other = try runScalelab(["train", try validConfig(dir), "--set", "model.d_model=64", "--out", dir.appendingPathComponent("run").path])
+        #expect(other.status != 0 && other.stderr.contains("different model config"), "stderr: \(other.stderr)")
+        // --force starts over.
+        let forced = try runScalelab(["train", try validConfig(dir), "--set", "model.d_model=64", "--force", "--out", dir.appendingPathComponent("run").path])
+        #expect(forced.status == 0, "stderr: \(forced.stderr)")
     }
 
     @Test func setOverridesAndUnknownKeysAreReported() throws {

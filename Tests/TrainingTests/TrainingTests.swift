@@ -16,11 +16,18 @@ func temporaryDirectory(_ tag: String) -> URL {
 /// Real English-like text that every checkout has: the package's own Swift sources and README.
 func realText() throws -> URL {
     let dir = temporaryDirectory("text")
-    var text = Data()
+    // Each file's last tenth goes to the end, so the held-out tail (val_fraction 0.1) samples every
+    // file rather than whichever files sort last: the test stays fair as the sources change.
+    var head = Data(), tail = Data()
     let sources = packageRoot.appendingPathComponent("Sources")
     let files = FileManager.default.enumerator(atPath: sources.path)!.compactMap { $0 as? String }
         .filter { $0.hasSuffix(".swift") }.sorted()
-    for f in files { text.append(try Data(contentsOf: sources.appendingPathComponent(f))) }
+    for f in files {
+        let d = try Data(contentsOf: sources.appendingPathComponent(f))
+        let cut = d.count - d.count / 10
+        head.append(d.prefix(cut)); tail.append(d.suffix(from: d.startIndex + cut))
+    }
+    let text = head + tail
     let url = dir.appendingPathComponent("corpus.txt")
     try text.write(to: url)
     return url
@@ -40,19 +47,25 @@ func smallConfig(text: URL, steps: Int = 30) throws -> RunConfig {
 
 @Suite(.serialized) struct TrainingTests {
     /// A 2-layer model must learn more than byte frequencies: its validation loss has to end well
-    /// below the unigram entropy of the text (the best a model without context can do).
+    /// below the unigram baseline, the best a model without context can do: the cross-entropy on the
+    /// validation split of the byte frequencies of the training split (add-one smoothed). Measuring
+    /// the baseline on the same split keeps the test fair when the corpus (this package's own
+    /// sources) changes what the held-out tail holds.
     @Test func learnsBeyondUnigramStatistics() throws {
         let text = try realText()
-        var counts = [Double](repeating: 0, count: 256)
-        let bytes = try Data(contentsOf: text)
-        for b in bytes { counts[Int(b)] += 1 }
-        let entropy = counts.filter { $0 > 0 }.reduce(0.0) { $0 - $1 / Double(bytes.count) * Foundation.log($1 / Double(bytes.count)) }
-        let config = try smallConfig(text: text, steps: 300)
+        let bytes = [UInt8](try Data(contentsOf: text))
+        let nVal = Int((Double(bytes.count) * 0.1).rounded())
+        var counts = [Double](repeating: 1, count: 256)
+        for b in bytes[..<(bytes.count - nVal)] { counts[Int(b)] += 1 }
+        let total = counts.reduce(0, +)
+        let unigram = bytes[(bytes.count - nVal)...].reduce(0.0) { $0 - Foundation.log(counts[Int($1)] / total) } / Double(nVal)
+        let config = try smallConfig(text: text, steps: 450)
         let dir = temporaryDirectory("learn")
         let summary = try train(config: config, runDirectory: dir)
         #expect(summary.status == .finished)
         let val = try #require(summary.finalValLoss)
-        #expect(val < entropy - 0.6, "val loss \(val) nats vs unigram entropy \(entropy) nats")
+        print("learnsBeyondUnigramStatistics: val loss \(val) nats, unigram cross-entropy \(unigram) nats")
+        #expect(val < unigram - 0.6, "val loss \(val) nats vs unigram cross-entropy \(unigram) nats")
     }
 
     @Test func sameConfigSameSeedGivesIdenticalMetrics() throws {
