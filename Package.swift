@@ -36,7 +36,7 @@ let package = Package(
         // Stage 4: decoder-only transformer built from a config, parameter and FLOP accounting.
         .target(name: "Model", dependencies: ["Kernels", "Support"], swiftSettings: fast),
         // Stage 5: training loop, schedules, metrics, run directories, throughput benchmark.
-        .target(name: "Training", dependencies: ["Model", "Kernels", "Corpora", "Support", "Yams",
+        .target(name: "Training", dependencies: ["Model", "Kernels", "Tokenizer", "Corpora", "Support", "Yams",
                                                  .product(name: "Logging", package: "swift-log")], swiftSettings: fast),
         // Stage 6: fitting the published scaling laws to loss logs.
         .target(name: "Fitting", dependencies: ["Support"], swiftSettings: fast),

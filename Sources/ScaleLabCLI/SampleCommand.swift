@@ -6,7 +6,7 @@ import Training
 struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
-        abstract: "Generate text from a trained run (byte-level runs).",
+        abstract: "Generate text from a trained run.",
         discussion: """
         Loads the run's newest checkpoint and continues the prompt. The model sees the last `context` \
         tokens (a sliding window), right-padded to a full window: causal attention keeps the padding \

@@ -189,6 +189,13 @@ func smallConfig(text: URL, steps: Int = 30) throws -> RunConfig {
         // 300 ids: BPE merges make tokens longer than a byte, so fewer tokens than bytes.
         #expect(summary.trainTokensAvailable < 16_000_000)
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("tokenizer.json").path))
+        // The run samples through its own tokenizer: the prompt is encoded with BPE, ids decoded back.
+        let run = try TrainedRun(directory: dir, threads: 1)
+        #expect(try run.tokenizer()?.vocabSize == 300)
+        let settings = SamplingSettings(temperature: 0.8, topK: 20, seed: 3)
+        let text = try run.sample(prompt: "the ", tokens: 20, settings: settings)
+        #expect(text.hasPrefix("the ") && text.utf8.count > 4)
+        #expect(try run.sample(prompt: "the ", tokens: 20, settings: settings) == text, "same seed, same text")
     }
 
     @Test func vocabularySmallerThanTheTokenizerIsRejected() throws {
