@@ -41,7 +41,9 @@ public struct ModelConfig: Codable, Sendable, Equatable {
             mlpRatio = 4; norm = .layernorm; position = .learned; activation = .gelu
             tieEmbeddings = true; bias = true
         case .llama:
-            mlpRatio = 8.0 / 3.0; norm = .rmsnorm; position = .rope; activation = .swiglu
+            // 8/3 to 15 significant digits: YAML writes doubles with 15, so the resolved
+            // config.yaml reads back as exactly this value (8.0/3.0 would not).
+            mlpRatio = 2.666_666_666_666_67; norm = .rmsnorm; position = .rope; activation = .swiglu
             tieEmbeddings = false; bias = false
         }
     }

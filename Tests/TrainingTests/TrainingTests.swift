@@ -104,6 +104,20 @@ func smallConfig(text: URL, steps: Int = 30) throws -> RunConfig {
         #expect(header == "step,tokens,lr,train_loss,val_loss,grad_norm,seconds")
     }
 
+    @Test func resolvedConfigRoundTripsExactlyForBothPresets() throws {
+        for preset in ["gpt2", "llama"] {
+            let config = try RunConfig.parse(yaml: """
+                name: rt
+                model: {preset: \(preset), d_model: 48, n_layer: 1, n_head: 4, context: 16}
+                data: {text: /tmp/x.txt}
+                training: {steps: 10, lr: 3.0e-4, schedule: {kind: cosine, warmup_steps: 2, final_lr_ratio: 0.1}}
+                """, source: "rt.yaml")
+            let again = try RunConfig.parse(yaml: try config.yaml(), source: "resolved.yaml")
+            let differences = try config.differences(from: again)
+            #expect(again == config, "\(preset): \(differences)")
+        }
+    }
+
     @Test func nonFiniteLossEndsTheRunAsDiverged() throws {
         let text = try realText()
         var config = try smallConfig(text: text, steps: 40)
