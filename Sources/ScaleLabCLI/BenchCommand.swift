@@ -33,20 +33,18 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let n = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        let names = presets.isEmpty ? Benchmark.defaultPresets : presets
-        let ceiling = Benchmark.sgemmGflops(threads: n)
-        if !json { print(String(format: "OpenBLAS sgemm 2048³ with %d thread(s): %.1f GFLOP/s", n, ceiling)) }
-        if !json { print("preset          tokens/s   model GFLOP/s   MFU    ms/step   peak RSS") }
-        var results: [Benchmark.PresetResult] = []
-        for name in names {
-            let r = try Benchmark.run(try Benchmark.preset(named: name), threads: n, seconds: seconds, sgemmGflops: ceiling)
-            results.append(r)
-            if !json {
-                let name = r.name.padding(toLength: 14, withPad: " ", startingAt: 0)
-                print(name + String(format: " %9.0f %15.1f %6.3f %9.1f %7.0f MiB", r.tokensPerS, r.modelGflops, r.mfu,
-                                    r.msPerStep, r.peakRSSMiB))
-            }
+        let chosen = try (presets.isEmpty ? Benchmark.defaultPresets : presets).map(Benchmark.preset(named:))
+        let report = try Benchmark.measure(chosen, threads: n, seconds: seconds) { r in
+            if !json { FileHandle.standardError.write(Data("timed \(r.name): \(Int(r.tokensPerS)) tokens/s\n".utf8)) }
         }
-        if json { print(try JSONOutput.string(Benchmark.Report(sgemmGflops: ceiling, threads: n, presets: results)), terminator: "") }
+        if json { print(try JSONOutput.string(report), terminator: ""); return }
+        print(String(format: "sgemm 2048³ with %d thread(s): %.1f GFLOP/s (OpenBLAS threading itself %.1f, per-thread blocks %.1f; best before and after)",
+                     n, report.sgemmGflops, report.sgemm.openBLASThreadsGflops, report.sgemm.blockSplitGflops))
+        print("preset          tokens/s   model GFLOP/s   MFU    ms/step   peak RSS")
+        for r in report.presets {
+            let name = r.name.padding(toLength: 14, withPad: " ", startingAt: 0)
+            print(name + String(format: " %9.0f %15.1f %6.3f %9.1f %7.0f MiB", r.tokensPerS, r.modelGflops, r.mfu,
+                                r.msPerStep, r.peakRSSMiB))
+        }
     }
 }

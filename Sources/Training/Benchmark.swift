@@ -41,7 +41,7 @@ public enum Benchmark {
         public let name: String
         public let tokensPerS: Double
         public let modelGflops: Double
-        public let mfu: Double
+        public var mfu: Double
         public let msPerStep: Double
         public let steps: Int
         public let flopsPerToken: Double
@@ -54,30 +54,65 @@ public enum Benchmark {
         }
     }
 
-    public struct Report: Codable, Sendable {
-        public let sgemmGflops: Double
-        public let threads: Int
-        public let presets: [PresetResult]
-        public init(sgemmGflops: Double, threads: Int, presets: [PresetResult]) {
-            self.sgemmGflops = sgemmGflops; self.threads = threads; self.presets = presets
+    /// The sgemm ceiling: the best rate a 2048³ multiply reached with `threads` threads, whether
+    /// OpenBLAS threads it itself or ScaleLab cuts it into per-thread blocks, over several calls.
+    public struct Ceiling: Codable, Sendable {
+        public var gflops: Double { max(openBLASThreadsGflops, blockSplitGflops) }
+        public var openBLASThreadsGflops: Double
+        public var blockSplitGflops: Double
+        enum CodingKeys: String, CodingKey {
+            case openBLASThreadsGflops = "openblas_threads_gflops", blockSplitGflops = "block_split_gflops"
         }
-        enum CodingKeys: String, CodingKey { case sgemmGflops = "sgemm_gflops", threads, presets }
+        mutating func merge(_ other: Ceiling) {
+            openBLASThreadsGflops = max(openBLASThreadsGflops, other.openBLASThreadsGflops)
+            blockSplitGflops = max(blockSplitGflops, other.blockSplitGflops)
+        }
     }
 
-    /// The sgemm ceiling: best of `repeats` 2048³ multiplies, OpenBLAS threading itself with `threads`.
-    public static func sgemmGflops(threads: Int, size n: Int = 2048, repeats: Int = 5) -> Double {
+    public struct Report: Codable, Sendable {
+        public let sgemmGflops: Double
+        public let sgemm: Ceiling
+        public let threads: Int
+        public let presets: [PresetResult]
+        enum CodingKeys: String, CodingKey { case sgemmGflops = "sgemm_gflops", sgemm, threads, presets }
+    }
+
+    /// Measures the ceiling, times each preset, measures the ceiling again, and states every MFU
+    /// against the best ceiling seen: a load burst during one ceiling measurement cannot inflate MFU.
+    public static func measure(_ presets: [Preset], threads: Int, seconds: Double,
+                               progress: (PresetResult) -> Void = { _ in }) throws -> Report {
+        var ceiling = sgemmCeiling(threads: threads)
+        var results: [PresetResult] = []
+        for p in presets {
+            let r = try run(p, threads: threads, seconds: seconds, sgemmGflops: ceiling.gflops)
+            results.append(r); progress(r)
+        }
+        ceiling.merge(sgemmCeiling(threads: threads))
+        for i in results.indices { results[i].mfu = results[i].modelGflops / ceiling.gflops }
+        return Report(sgemmGflops: ceiling.gflops, sgemm: ceiling, threads: threads, presets: results)
+    }
+
+    public static func sgemmCeiling(threads: Int) -> Ceiling {
+        Ceiling(openBLASThreadsGflops: sgemmGflops(threads: threads, split: false),
+                blockSplitGflops: threads > 1 ? sgemmGflops(threads: threads, split: true) : 0)
+    }
+
+    /// Best of `repeats` 2048³ multiplies with `threads` threads: OpenBLAS threading the call itself
+    /// (`split` false), or single-threaded OpenBLAS on per-thread row blocks as training runs it.
+    public static func sgemmGflops(threads: Int, split: Bool, size n: Int = 2048, repeats: Int = 5) -> Double {
         let a = UnsafeMutablePointer<Float>.allocate(capacity: n * n), b = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
         let c = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
         defer { a.deallocate(); b.deallocate(); c.deallocate() }
         var rng = SeededRandom(seed: 1)
         for i in 0..<(n * n) { a[i] = rng.nextFloat() - 0.5; b[i] = rng.nextFloat() - 0.5; c[i] = 0 }
-        OpenBLAS.setThreads(threads)
+        if !split { OpenBLAS.setThreads(threads) }
         defer { OpenBLAS.setThreads(1) }
+        let parallel = split ? Parallel(threads: threads) : .serial
         var best = Double.infinity
         for _ in 0..<repeats {
             let s = now()
             sgemm(transA: false, transB: false, m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, beta: 0, c: c, ldc: n,
-                  parallel: .serial)
+                  parallel: parallel)
             best = min(best, now() - s)
         }
         return 2 * Double(n) * Double(n) * Double(n) / best / 1e9
