@@ -7,7 +7,7 @@ public struct ScaleLabCommand: ParsableCommand {
         commandName: "scalelab",
         abstract: "Generate scaling-law data on a CPU and fit the published laws to it.",
         version: "0.1.0",
-        subcommands: [])
+        subcommands: [FitCommand.self, PredictCommand.self])
 
     public init() {}
 }
