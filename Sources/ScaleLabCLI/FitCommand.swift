@@ -30,6 +30,9 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Approach 3: grid starts per bootstrap refit besides the full-data optimum (4500: the whole grid).")
     var bootstrapGridStarts: Int = 8
 
+    @Option(help: "Approach 3: use every k-th start of the 4500-point Hoffmann grid (1: all, as published).")
+    var gridStride: Int = 1
+
     @Option(help: "Seed of the bootstrap resampling.")
     var seed: UInt64 = 0
 
@@ -59,7 +62,7 @@ struct FitCommand: ParsableCommand {
         for l in laws where LawName(rawValue: l) == nil {
             throw ValidationError("unknown law '\(l)'; use one of \(LawName.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard bootstrap >= 0, bootstrapGridStarts >= 0, dropHighestLoss >= 0 else { throw ValidationError("--bootstrap, --bootstrap-grid-starts and --drop-highest-loss must be ≥ 0") }
+        guard bootstrap >= 0, bootstrapGridStarts >= 0, dropHighestLoss >= 0, gridStride >= 1 else { throw ValidationError("--bootstrap, --bootstrap-grid-starts and --drop-highest-loss must be ≥ 0, --grid-stride ≥ 1") }
         guard huberDelta > 0 else { throw ValidationError("--huber-delta must be positive") }
         guard lambda > 0, lambda <= 1 else { throw ValidationError("--lambda must be in (0, 1]") }
         guard holdoutFraction > 0, holdoutFraction < 1 else { throw ValidationError("--holdout-fraction must be in (0, 1)") }
@@ -73,6 +76,7 @@ struct FitCommand: ParsableCommand {
         options.bootstrap = bootstrap
         options.bootstrapGridStarts = bootstrapGridStarts
         options.seed = seed
+        options.gridStride = gridStride
         options.huberDelta = huberDelta
         options.kaplanIrreducible = irreducible
         options.annealingLambda = lambda

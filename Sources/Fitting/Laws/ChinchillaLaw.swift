@@ -30,6 +30,14 @@ public enum ChinchillaLaw {
         return g
     }()
 
+    /// Every `stride`-th start of the grid.
+    static func grid(stride: Int) -> [Double] {
+        guard stride > 1 else { return hoffmannGrid }
+        var g: [Double] = []
+        for k in Swift.stride(from: 0, to: hoffmannGrid.count / 5, by: stride) { g += hoffmannGrid[(k * 5)..<(k * 5 + 5)] }
+        return g
+    }
+
     /// Points ready for the objective (validated: N, D > 0 and loss > 0).
     struct Points {
         var logN: [Double], logD: [Double], logL: [Double], runs: [String], loss: [Double], n: [Double], d: [Double]
@@ -60,7 +68,7 @@ public enum ChinchillaLaw {
         }
         let bN = PointBuffer(p.logN), bD = PointBuffer(p.logD), bL = PointBuffer(p.logL)
         let objective = ChinchillaObjective(logN: bN, logD: bD, logL: bL, delta: options.huberDelta)
-        guard let outcome = MultiStart.minimize(objective, starts: hoffmannGrid, options: options.lbfgs) else {
+        guard let outcome = MultiStart.minimize(objective, starts: grid(stride: options.gridStride), options: options.lbfgs) else {
             throw ScaleLabError.invalid("law chinchilla: no start of the grid reached a finite objective")
         }
         let x = outcome.best.x
@@ -69,7 +77,7 @@ public enum ChinchillaLaw {
         var fit = LawFit(law: .chinchilla, params: params, derived: derived(params), nPoints: p.loss.count,
                          goodness: .of(observed: p.loss, predicted: predicted, objective: outcome.best.value),
                          residuals: (0..<p.loss.count).map { Residual(run: p.runs[$0], observed: p.loss[$0], predicted: predicted[$0]) },
-                         settings: ["huber_delta": options.huberDelta, "grid_starts": Double(outcome.totalStarts),
+                         settings: ["huber_delta": options.huberDelta, "grid_stride": Double(max(options.gridStride, 1)), "grid_starts": Double(outcome.totalStarts),
                                     "finite_starts": Double(outcome.finiteStarts), "best_start": Double(outcome.bestStartIndex),
                                     "iterations": Double(outcome.best.iterations)],
                          notes: ["log L = LSE(a - alpha log N, b - beta log D, e); summed Huber of log residuals; L-BFGS from the 4500-point Hoffmann grid; D = C/(6N) where only C was given"])

@@ -25,6 +25,9 @@ public struct FitOptions: Sendable {
     /// Approach 3 (and the laws built on it): bootstrap refits start from the full-data optimum
     /// plus this many evenly spaced starts of the 4500-point grid (4500: the full grid each time).
     public var bootstrapGridStarts: Int = 8
+    /// Approach 3: use every k-th point of the 4500-point grid (1: the full grid, as published;
+    /// larger values are for quick looks and tests).
+    public var gridStride: Int = 1
     /// Huber threshold δ on residuals (Hoffmann et al. 2022: 1e-3).
     public var huberDelta: Double = 1e-3
     /// Kaplan: fit L = E + (X_c/X)^α (with an irreducible loss E) instead of L = (X_c/X)^α.
