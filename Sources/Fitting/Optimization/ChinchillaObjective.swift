@@ -6,7 +6,8 @@ import Foundation
 ///     f(θ) = Σ_i w_i · Huber_δ(log L̂_i − log L_i)
 ///
 /// so A = eᵃ, B = eᵇ, E = eᵉ stay positive. The gradient uses the softmax weights of the LSE.
-/// log N, log D, log L are precomputed once; an evaluation allocates nothing.
+/// log N, log D, log L are precomputed once; an evaluation allocates nothing and handles eight
+/// points per step with SIMD exp/log (`SIMDMath`).
 public final class ChinchillaObjective: DifferentiableObjective, @unchecked Sendable {
     public let dimension = 5
     public let delta: Double
@@ -14,36 +15,56 @@ public final class ChinchillaObjective: DifferentiableObjective, @unchecked Send
     /// Per-point weights (1 for a plain fit, bootstrap multiplicities for a resample).
     public let weights: PointBuffer
 
+    let paddedCount: Int
+
+    /// Buffers are copied into storage padded to a multiple of 8 (padding has weight 0), so
+    /// the loop runs eight points per SIMD step with no remainder loop.
     public init(logN: PointBuffer, logD: PointBuffer, logL: PointBuffer, weights: PointBuffer? = nil, delta: Double = 1e-3) {
         precondition(logN.count == logD.count && logD.count == logL.count)
-        self.logN = logN; self.logD = logD; self.logL = logL; self.delta = delta
-        self.weights = weights ?? PointBuffer(repeating: 1, count: logL.count)
+        let n = logL.count
+        let padCount = (n + 7) / 8 * 8
+        paddedCount = padCount
+        func padded(_ b: PointBuffer, _ fill: Double) -> PointBuffer {
+            PointBuffer(b.array + [Double](repeating: fill, count: padCount - n))
+        }
+        self.logN = padded(logN, 0); self.logD = padded(logD, 0); self.logL = padded(logL, 0); self.delta = delta
+        self.weights = padded(weights ?? PointBuffer(repeating: 1, count: n), 0)
+        self.pointCount = n
     }
 
+    public let pointCount: Int
+
     public func value(at x: UnsafePointer<Double>, gradient g: UnsafeMutablePointer<Double>) -> Double {
-        let a = x[0], b = x[1], e = x[2], al = x[3], be = x[4]
-        let n = logL.count
-        let pN = logN.base, pD = logD.base, pL = logL.base, pW = weights.base
-        let delta = self.delta
-        var f = 0.0, ga = 0.0, gb = 0.0, ge = 0.0, gal = 0.0, gbe = 0.0
-        for i in 0..<n {
-            let w = pW[i]
-            if w == 0 { continue }
-            let ln = pN[i], ld = pD[i]
+        typealias V = SIMD8<Double>
+        let a = V(repeating: x[0]), b = V(repeating: x[1]), e = V(repeating: x[2]), al = V(repeating: x[3]), be = V(repeating: x[4])
+        let delta = V(repeating: self.delta), negDelta = -delta, halfDelta = 0.5 * delta
+        var f = V(), ga = V(), gb = V(), ge = V(), gal = V(), gbe = V()
+        // Eight points per step (two AVX2 registers: independent chains hide the polynomial
+        // latency); the buffers are padded to a multiple of 8 with weight-0 points.
+        let pN = UnsafeRawPointer(logN.base), pD = UnsafeRawPointer(logD.base), pL = UnsafeRawPointer(logL.base), pW = UnsafeRawPointer(weights.base)
+        var off = 0
+        let end = paddedCount * MemoryLayout<Double>.stride
+        while off < end {
+            let ln = pN.loadUnaligned(fromByteOffset: off, as: V.self), ld = pD.loadUnaligned(fromByteOffset: off, as: V.self)
+            let ll = pL.loadUnaligned(fromByteOffset: off, as: V.self), w = pW.loadUnaligned(fromByteOffset: off, as: V.self)
+            off += 8 * MemoryLayout<Double>.stride
             let t0 = a - al * ln, t1 = b - be * ld
-            // Subtract the largest term so the exponentials cannot overflow.
-            let m = t0 > t1 ? (t0 > e ? t0 : e) : (t1 > e ? t1 : e)
-            let e0 = Foundation.exp(t0 - m), e1 = Foundation.exp(t1 - m), e2 = Foundation.exp(e - m)
+            // Subtract the largest term so the exponentials cannot overflow; the sum is in [1, 3].
+            var m = t0.replacing(with: t1, where: t1 .> t0)
+            m = m.replacing(with: e, where: e .> m)
+            let e0 = SIMDMath.expNonPositive(t0 - m), e1 = SIMDMath.expNonPositive(t1 - m), e2 = SIMDMath.expNonPositive(e - m)
             let s = e0 + e1 + e2
-            let r = m + Foundation.log(s) - pL[i]
-            let ar = r < 0 ? -r : r
-            f += w * (ar <= delta ? 0.5 * r * r : delta * (ar - 0.5 * delta))
-            let psi = w * (r > delta ? delta : (r < -delta ? -delta : r)) / s
+            let r = m + SIMDMath.logOneToThree(s) - ll
+            let ar = r.replacing(with: -r, where: r .< 0)
+            let h = (0.5 * r * r).replacing(with: delta * (ar - halfDelta), where: ar .> delta)
+            f += w * h
+            let clipped = r.replacing(with: delta, where: r .> delta).replacing(with: negDelta, where: r .< negDelta)
+            let psi = w * clipped / s
             let p0 = psi * e0, p1 = psi * e1
             ga += p0; gb += p1; ge += psi * e2
             gal -= p0 * ln; gbe -= p1 * ld
         }
-        g[0] = ga; g[1] = gb; g[2] = ge; g[3] = gal; g[4] = gbe
-        return f
+        g[0] = ga.sum(); g[1] = gb.sum(); g[2] = ge.sum(); g[3] = gal.sum(); g[4] = gbe.sum()
+        return f.sum()
     }
 }
