@@ -9,7 +9,8 @@ import Support
 ///
 /// with U_D the unique tokens (`U`), N_opt(U_D) = G·(G·U_D)^{β/α} the compute-optimal size for
 /// U_D tokens under the base law (G as in approach 3). As in the paper, two stages: the base law
-/// (E, A, B, α, β) is fitted with the approach-3 procedure on single-epoch runs (D ≤ U), then
+/// (E, A, B, α, β) is fitted with the approach-3 procedure on single-epoch runs (D ≤ U; refitted
+/// once without those larger than N_opt(U), which carry the excess-parameter penalty), then
 /// frozen while R*_D and R*_N are fitted on all runs (summed Huber δ = 1e-3 of log residuals,
 /// L-BFGS from a grid over log R*).
 public enum DataConstrainedLaw {
@@ -51,16 +52,17 @@ public enum DataConstrainedLaw {
         }
         var baseOptions = options
         baseOptions.bootstrap = 0
-        let base = try ChinchillaLaw.fit(single, options: baseOptions)
-        let pts = points(obs, base: base.params)
-        let bp = base.params
-        let model = Model(pts: pts, E: bp["E"]!, A: bp["A"]!, B: bp["B"]!, alpha: bp["alpha"]!, beta: bp["beta"]!)
-        var starts: [Double] = []
-        for d in [0.5, 5, 15, 50] as [Double] { for n in [0.5, 5, 15, 50] as [Double] { starts += [Foundation.log(d), Foundation.log(n)] } }
-        let objective = HuberObjective(model: model, delta: options.huberDelta)
-        guard let out = MultiStart.minimize(objective, starts: starts, options: options.lbfgs) else {
-            throw ScaleLabError.invalid("law data-constrained: no start reached a finite objective")
+        var base = try ChinchillaLaw.fit(single, options: baseOptions)
+        // Single-epoch runs larger than N_opt(U) carry the excess-parameter penalty, which the
+        // base law lacks: refit the base once without them (when 10 or more runs remain).
+        let withinOptimum = single.filter { $0[.N]! <= optimalParams(base.params, uniqueTokens: $0[.U]!) }
+        var baseRuns = single.count
+        if withinOptimum.count >= 10 && withinOptimum.count < single.count {
+            base = try ChinchillaLaw.fit(withinOptimum, options: baseOptions)
+            baseRuns = withinOptimum.count
         }
+        let bp = base.params
+        let (model, out) = try fitDecayConstants(obs, base: bp, options: options)
         var params = bp
         params["R_D_star"] = Foundation.exp(out.best.x[0]); params["R_N_star"] = Foundation.exp(out.best.x[1])
         let observed = obs.map { $0[.loss]! }
@@ -68,8 +70,8 @@ public enum DataConstrainedLaw {
         var fit = LawFit(law: .dataConstrained, params: params, derived: ChinchillaLaw.derived(bp), nPoints: obs.count,
                          goodness: .of(observed: observed, predicted: predicted, objective: out.best.value),
                          residuals: (0..<obs.count).map { Residual(run: obs[$0].run, observed: observed[$0], predicted: predicted[$0]) },
-                         settings: ["huber_delta": options.huberDelta, "base_runs": Double(single.count)],
-                         notes: ["base law fitted (approach 3) on \(single.count) single-epoch runs, then frozen; R*_D, R*_N fitted on all \(obs.count) runs"])
+                         settings: ["huber_delta": options.huberDelta, "base_runs": Double(baseRuns)],
+                         notes: ["base law fitted (approach 3) on \(baseRuns) single-epoch runs with N <= N_opt(U), then frozen; R*_D, R*_N fitted on all \(obs.count) runs"])
         if options.bootstrap > 0 {
             let ri = runIndices(obs.map(\.run))
             let lbfgs = options.lbfgs, delta = options.huberDelta, warm = out.best.x
@@ -82,6 +84,18 @@ public enum DataConstrainedLaw {
             fit.notes.append("bootstrap intervals are for R*_D and R*_N with the base law held fixed")
         }
         return fit
+    }
+
+    /// Stage 2: R*_D and R*_N with the base law (E, A, B, alpha, beta) held fixed.
+    static func fitDecayConstants(_ obs: [Observation], base bp: [String: Double], options: FitOptions) throws -> (Model, MultiStart.Outcome) {
+        let model = Model(pts: points(obs, base: bp), E: bp["E"]!, A: bp["A"]!, B: bp["B"]!, alpha: bp["alpha"]!, beta: bp["beta"]!)
+        var starts: [Double] = []
+        for d in [0.5, 5, 15, 50] as [Double] { for n in [0.5, 5, 15, 50] as [Double] { starts += [Foundation.log(d), Foundation.log(n)] } }
+        let objective = HuberObjective(model: model, delta: options.huberDelta)
+        guard let out = MultiStart.minimize(objective, starts: starts, options: options.lbfgs) else {
+            throw ScaleLabError.invalid("law data-constrained: no start reached a finite objective")
+        }
+        return (model, out)
     }
 
     static func points(_ obs: [Observation], base p: [String: Double]) -> [Point] {

@@ -5,7 +5,8 @@ import Support
 /// FLOPs over all training curves. At 1500 log-spaced FLOP values (C = 6·N·D_t along each curve)
 /// the run with the lowest (linearly interpolated in log C) loss gives N_opt(C) and
 /// D_opt = C/(6 N_opt); then N_opt = k_N·C^a and D_opt = k_D·C^b are fitted in log space.
-/// Curves are not smoothed beyond that interpolation.
+/// Curves are not smoothed beyond that interpolation. FLOP values where the smallest or largest
+/// model is on the envelope are left out (the optimum may lie beyond the sizes trained).
 public enum EnvelopeLaw {
     public static let gridSize = 1500
 
@@ -33,8 +34,14 @@ public enum EnvelopeLaw {
         guard Set(curves.map(\.n)).count >= 2 else {
             throw ScaleLabError.invalid("law chinchilla-envelope needs training curves (2+ logged points) of 2 or more model sizes; got \(curves.count) curves of \(Set(curves.map(\.n)).count) size(s)")
         }
+        let sizes = Set(curves.map(\.n)).sorted()
+        guard sizes.count >= 3 else {
+            throw ScaleLabError.invalid("law chinchilla-envelope needs training curves of 3 or more model sizes (the smallest and largest cannot show an interior optimum); got \(sizes.count)")
+        }
+        let smallest = sizes.first!, largest = sizes.last!
         let lo = curves.map { $0.logC.first! }.min()!, hi = curves.map { $0.logC.last! }.max()!
         var cs: [Double] = [], ns: [Double] = [], losses: [Double] = []
+        var boundary = 0
         for k in 0..<gridSize {
             let lc = lo + (hi - lo) * Double(k) / Double(gridSize - 1)
             var best = Double.infinity, bestN = 0.0
@@ -42,18 +49,22 @@ public enum EnvelopeLaw {
                 guard let l = interpolate(c, lc), l < best else { continue }
                 best = l; bestN = c.n
             }
-            if best.isFinite { cs.append(Foundation.exp(lc)); ns.append(bestN); losses.append(best) }
+            guard best.isFinite else { continue }
+            // Where the smallest or largest model wins, the optimum may lie outside the sizes
+            // trained (at the ends of the FLOP range only they have curves): leave those out.
+            if bestN == smallest || bestN == largest { boundary += 1; continue }
+            cs.append(Foundation.exp(lc)); ns.append(bestN); losses.append(best)
         }
         guard Set(ns).count >= 2, let nLaw = PowerLaw(x: cs, y: ns), let dLaw = PowerLaw(x: cs, y: zip(cs, ns).map { $0 / (6 * $1) }) else {
-            throw ScaleLabError.invalid("law chinchilla-envelope: the lower envelope uses a single model size; it needs curves of different sizes that cross")
+            throw ScaleLabError.invalid("law chinchilla-envelope: the lower envelope has fewer than 2 interior model sizes (excluding the smallest and largest); it needs curves of more sizes that cross")
         }
         let predicted = cs.map { nLaw($0) }
         let stride = max(1, cs.count / 100)
         return LawFit(law: .chinchillaEnvelope, params: ["a": nLaw.exponent, "b": dLaw.exponent, "k_N": nLaw.k, "k_D": dLaw.k],
                       nPoints: cs.count, goodness: .of(observed: ns, predicted: predicted, objective: .nan),
                       residuals: Swift.stride(from: 0, to: cs.count, by: stride).map { Residual(run: "C=\(String(format: "%.4g", cs[$0]))", observed: ns[$0], predicted: predicted[$0]) },
-                      settings: ["grid_points": Double(gridSize), "curves": Double(curves.count)],
-                      notes: ["envelope over \(gridSize) log-spaced FLOP values; goodness and residuals (every \(stride)th point) are of N_opt on the envelope"])
+                      settings: ["grid_points": Double(gridSize), "curves": Double(curves.count), "boundary_points_dropped": Double(boundary)],
+                      notes: ["envelope over \(gridSize) log-spaced FLOP values, without points won by the smallest or largest model; goodness and residuals (every \(stride)th point) are of N_opt on the envelope"])
     }
 
     /// Loss of a curve at log C by linear interpolation; nil outside the curve's range.
