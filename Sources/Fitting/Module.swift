@@ -1,1 +1,0 @@
-// Placeholder so the target compiles until this stage's first source file lands.

@@ -1,0 +1,124 @@
+import Foundation
+import Support
+
+/// Loss predicted by a fitted law for one observation (nil when the law predicts no loss for it).
+enum LossPrediction {
+    static func loss(_ fit: LawFit, _ o: Observation) -> Double? {
+        switch LawName(rawValue: fit.law) {
+        case .chinchilla:
+            guard let n = o[.N], let d = o[.D] else { return nil }
+            return ChinchillaLaw.loss(fit.params, n: n, d: d)
+        case .kaplan:
+            guard let v = fit.variable, let q = Quantity(rawValue: v), let x = o[q] else { return nil }
+            return KaplanLaw.loss(fit.params, variable: q, x: x)
+        case .vocab:
+            guard let n = o[.N], let nv = o[.Nv], let d = o[.D] else { return nil }
+            return VocabLaw.loss(fit.params, n: n, nv: nv, d: d)
+        case .dataConstrained:
+            guard let n = o[.N], let d = o[.D], let u = o[.U] else { return nil }
+            return DataConstrainedLaw.loss(fit.params, n: n, d: d, unique: u)
+        default: return nil
+        }
+    }
+}
+
+/// What `scalelab predict` asks: a point (N, D, …), a compute budget, or a schedule's curve.
+public struct PredictionQuery: Sendable {
+    public var law: LawName?
+    public var params: Double?
+    public var tokens: Double?
+    public var compute: Double?
+    public var vocabulary: Double?
+    public var width: Double?
+    public var uniqueTokens: Double?
+    /// Annealing: a CSV with step and lr columns (the schedule to predict).
+    public var schedulePath: String?
+    public init() {}
+}
+
+/// One prediction line: the law and named values (N_opt, D_opt, loss, …).
+public struct PredictionRow: Codable, Sendable {
+    public var law: String
+    public var variable: String?
+    public var values: [String: Double]
+    /// Annealing: predicted loss per step of the schedule.
+    public var curve: [[Double]]?
+}
+
+public enum Prediction {
+    /// Reads a fit file written by `scalelab fit --out`.
+    public static func readReport(path: String) throws -> FitReport {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ScaleLabError.io(path: path, reason: "cannot read fit file") }
+        do { return try JSONDecoder().decode(FitReport.self, from: data) } catch {
+            throw ScaleLabError.data(path: path, reason: "not a fit file written by 'scalelab fit --out': \(error)")
+        }
+    }
+
+    /// Predictions of every fit in the file that can answer the query (or of `query.law` only).
+    public static func predict(fitFile path: String, query: PredictionQuery) throws -> [PredictionRow] {
+        let report = try readReport(path: path)
+        var rows: [PredictionRow] = []
+        for fit in report.fits {
+            guard let law = LawName(rawValue: fit.law), query.law == nil || query.law == law else { continue }
+            if let row = try predict(fit, law: law, query) { rows.append(row) }
+        }
+        guard !rows.isEmpty else {
+            throw ScaleLabError.invalid("no fit in \(path) (laws: \(report.fits.map(\.law).joined(separator: ", "))) can answer this query; give --params N and --tokens D (loss), --compute C (optimal allocation), or --schedule FILE (annealing)")
+        }
+        return rows
+    }
+
+    static func predict(_ fit: LawFit, law: LawName, _ q: PredictionQuery) throws -> PredictionRow? {
+        let p = fit.params
+        func row(_ v: [String: Double]) -> PredictionRow { PredictionRow(law: fit.law, variable: fit.variable, values: v, curve: nil) }
+        switch law {
+        case .chinchilla:
+            if let n = q.params, let d = q.tokens { return row(["N": n, "D": d, "C": 6 * n * d, "loss": ChinchillaLaw.loss(p, n: n, d: d)]) }
+            if let c = q.compute {
+                let o = ChinchillaLaw.optimalAllocation(p, compute: c)
+                return row(["C": c, "N_opt": o.n, "D_opt": o.d, "tokens_per_param": o.d / o.n, "loss": o.loss])
+            }
+        case .kaplan:
+            guard let v = fit.variable, let qv = Quantity(rawValue: v) else { return nil }
+            let x: Double? = qv == .N ? q.params : qv == .D ? q.tokens : q.compute
+            if let x { return row([v: x, "loss": KaplanLaw.loss(p, variable: qv, x: x)]) }
+        case .chinchillaEnvelope, .chinchillaIsoFLOP:
+            if let c = q.compute {
+                return row(["C": c, "N_opt": p["k_N"]! * Foundation.pow(c, p["a"]!), "D_opt": p["k_D"]! * Foundation.pow(c, p["b"]!)])
+            }
+        case .vocab:
+            if let n = q.params, let c = q.compute, let d = q.width {
+                let o = VocabLaw.optimalVocabulary(p, nonVocabParams: n, width: d, compute: c)
+                return row(["N": n, "d": d, "C": c, "V_opt": o.v, "D": o.tokens, "loss": o.loss])
+            }
+            if let n = q.params, let t = q.tokens, let v = q.vocabulary, let d = q.width {
+                return row(["N": n, "V": v, "d": d, "D": t, "loss": VocabLaw.loss(p, n: n, nv: v * d, d: t)])
+            }
+        case .dataConstrained:
+            if let n = q.params, let d = q.tokens {
+                let u = q.uniqueTokens ?? d
+                return row(["N": n, "D": d, "U": u, "loss": DataConstrainedLaw.loss(p, n: n, d: d, unique: u)])
+            }
+        case .annealing:
+            if let path = q.schedulePath {
+                let t = try CSVTable.read(path: path)
+                guard let si = t.columnIndex("step"), let li = t.columnIndex("lr") else {
+                    throw ScaleLabError.data(path: path, reason: "a schedule needs columns step and lr; columns are: \(t.header.joined(separator: ", "))")
+                }
+                var steps: [Double] = [], lrs: [Double] = []
+                for (k, r) in t.rows.enumerated() {
+                    guard let s = Double(r[si]), let l = Double(r[li]), s.isFinite, l.isFinite, l >= 0 else {
+                        throw ScaleLabError.data(path: path, reason: "line \(t.lineNumbers[k]): step and lr must be numbers (lr ≥ 0)")
+                    }
+                    steps.append(s); lrs.append(l)
+                }
+                guard !steps.isEmpty else { throw ScaleLabError.data(path: path, reason: "schedule has no rows") }
+                let pred = AnnealingLaw.predictCurve(fit, steps: steps, lr: lrs)
+                var r = row(["final_loss": pred.last!, "steps": Double(steps.count)])
+                r.curve = zip(steps, pred).map { [$0, $1] }
+                return r
+            }
+        }
+        return nil
+    }
+}

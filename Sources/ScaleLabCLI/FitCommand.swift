@@ -1,0 +1,88 @@
+import ArgumentParser
+import Fitting
+import Foundation
+import Support
+
+/// `scalelab fit RUNS_DIR|FILE.csv --law NAME…`: fits published scaling laws to loss logs.
+struct FitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "Fit scaling laws (kaplan, chinchilla-envelope, chinchilla-isoflop, chinchilla, vocab, annealing, data-constrained) to a runs directory or a CSV file.")
+
+    @Argument(help: "A runs directory (runs/<name>/summary.json, metrics.csv) or a CSV file with a header row.")
+    var input: String
+
+    @Option(name: .customLong("law"), help: "Law to fit (repeatable): \(LawName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var laws: [String] = []
+
+    @Option(name: .customLong("map"), help: "QUANTITY=COLUMN: the column (or summary.json key) holding N, D, C, V, loss, step, lr, d, Nv, U, run or status (repeatable).")
+    var maps: [String] = []
+
+    @Option(name: .customLong("where"), help: "Keep rows satisfying QUANTITY OP NUMBER, OP one of < <= > >= == != (repeatable), e.g. 'loss<3.44'.")
+    var filters: [String] = []
+
+    @Option(help: "Drop the K runs with the highest loss (Besiroglu et al. 2024 drop 5).")
+    var dropHighestLoss: Int = 0
+
+    @Option(help: "Bootstrap resamples over runs for 95% intervals (0: none).")
+    var bootstrap: Int = 0
+
+    @Option(help: "Approach 3: grid starts per bootstrap refit besides the full-data optimum (4500: the whole grid).")
+    var bootstrapGridStarts: Int = 8
+
+    @Option(help: "Approach 3: use every k-th start of the 4500-point Hoffmann grid (1: all, as published).")
+    var gridStride: Int = 1
+
+    @Option(help: "Seed of the bootstrap resampling.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Huber threshold on residuals.")
+    var huberDelta: Double = 1e-3
+
+    @Flag(help: "Kaplan: include an irreducible loss E in L = E + (X_c/X)^alpha.")
+    var irreducible = false
+
+    @Option(name: .customLong("lambda"), help: "Annealing: momentum decay of the annealing area S2.")
+    var lambda: Double = 0.999
+
+    @Flag(help: "Also fit on the smaller-compute runs only and report the prediction error on the largest ones.")
+    var holdout = false
+
+    @Option(help: "Fraction of runs (largest compute) held out by --holdout.")
+    var holdoutFraction: Double = 0.2
+
+    @Flag(help: "Print the fit as JSON on standard output.")
+    var json = false
+
+    @Option(help: "Write the fit as JSON to this file (read back by 'scalelab predict').")
+    var out: String?
+
+    func validate() throws {
+        guard !laws.isEmpty else { throw ValidationError("name at least one --law: \(LawName.allCases.map(\.rawValue).joined(separator: ", "))") }
+        for l in laws where LawName(rawValue: l) == nil {
+            throw ValidationError("unknown law '\(l)'; use one of \(LawName.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard bootstrap >= 0, bootstrapGridStarts >= 0, dropHighestLoss >= 0, gridStride >= 1 else { throw ValidationError("--bootstrap, --bootstrap-grid-starts and --drop-highest-loss must be ≥ 0, --grid-stride ≥ 1") }
+        guard huberDelta > 0 else { throw ValidationError("--huber-delta must be positive") }
+        guard lambda > 0, lambda <= 1 else { throw ValidationError("--lambda must be in (0, 1]") }
+        guard holdoutFraction > 0, holdoutFraction < 1 else { throw ValidationError("--holdout-fraction must be in (0, 1)") }
+    }
+
+    func run() throws {
+        var selection = DataSelection(dropHighestLoss: dropHighestLoss)
+        for m in maps { try selection.addMapping(m) }
+        selection.filters = try filters.map { try RowFilter(parsing: $0) }
+        var options = FitOptions()
+        options.bootstrap = bootstrap
+        options.bootstrapGridStarts = bootstrapGridStarts
+        options.seed = seed
+        options.gridStride = gridStride
+        options.huberDelta = huberDelta
+        options.kaplanIrreducible = irreducible
+        options.annealingLambda = lambda
+        options.holdoutFraction = holdout ? holdoutFraction : nil
+        let report = try ScalingFit.run(FitRequest(path: input, laws: laws.compactMap(LawName.init(rawValue:)), selection: selection, options: options))
+        if let out { try AtomicFile.write(JSONOutput.encode(report), to: URL(fileURLWithPath: out)) }
+        print(json ? try JSONOutput.string(report) : report.renderText(), terminator: json ? "" : "\n")
+    }
+}

@@ -1,1 +1,0 @@
-// This stage's tests land with its first sources.
