@@ -38,6 +38,10 @@ public struct RunSummary: Codable, Sendable, Equatable {
     public var trainTokensAvailable: Int
     /// Training tokens seen ÷ training tokens available: above 1, data repeated.
     public var epochs: Double
+    /// Distinct training-token positions the run's input windows covered (repetition is a
+    /// scaling-law axis: Muennighoff et al.'s U), and the rest of `tokens`: repeats.
+    public var uniqueTokens: Int?
+    public var repeatedTokens: Int?
     /// For a WSD branch: where it came from and what it cost (absent otherwise).
     public var branch: BranchInfo?
 
@@ -51,6 +55,7 @@ public struct RunSummary: Codable, Sendable, Equatable {
         case vocabSize = "vocab_size", dModel = "d_model", nLayer = "n_layer", nHead = "n_head", context
         case batchSize = "batch_size", seed, threads, wallSeconds = "wall_seconds", tokensPerSecond = "tokens_per_second"
         case trainTokensAvailable = "train_tokens_available", epochs, branch
+        case uniqueTokens = "unique_tokens", repeatedTokens = "repeated_tokens"
     }
 
     static let convention = "flops = 6*N_total*D (Chinchilla); flops_kaplan = 6*N_non_embedding*D (Kaplan); "

@@ -143,6 +143,30 @@ public struct BatchSampler {
     }
 }
 
+extension BatchSampler {
+    /// How many distinct training positions the first `windows` input windows of this sampler's
+    /// stream cover, out of `tokens` training tokens: the unique tokens a run saw (the rest of
+    /// what it saw were repeats). Replays the stream from the sampler's seed, so it needs no state
+    /// in checkpoints and gives the same answer for a resumed run.
+    public static func uniqueTokens(seed: UInt64, context: Int, windows: Int, tokens: Int) -> Int {
+        var rng = SeededRandom(seed: seed)
+        var covered = [UInt64](repeating: 0, count: tokens / 64 + 1)
+        let span = UInt64(tokens - context)
+        for _ in 0..<windows {
+            let o = Int(rng.next() % span)
+            // Set bits o..<o+context word by word.
+            var i = o
+            let end = o + context
+            while i < end {
+                let word = i >> 6, bit = i & 63, n = min(64 - bit, end - i)
+                covered[word] |= (n == 64 ? ~0 : ((1 << UInt64(n)) - 1)) << UInt64(bit)
+                i += n
+            }
+        }
+        return covered.reduce(0) { $0 + $1.nonzeroBitCount }
+    }
+}
+
 /// Offsets of the fixed validation windows: `count` windows spread evenly over the split, so every
 /// evaluation sees the same tokens and covers the whole split.
 public func evaluationOffsets(tokens: Int, context: Int, count: Int) -> [Int] {

@@ -49,7 +49,8 @@ public func train(config: RunConfig, runDirectory dir: URL, options: TrainingOpt
                           weightDecay: Float(t.weightDecay), decayEmbeddings: t.decayEmbeddings)
     let stepper = TrainingStep(model: model, optimizer: optimizer, gradClip: t.gradClip)
     let schedule = config.makeSchedule()
-    var sampler = BatchSampler(seed: config.seed &+ 0x5CA1_AB1E, batch: t.batchSize, context: ctx)
+    let samplerSeed = config.seed &+ 0x5CA1_AB1E
+    var sampler = BatchSampler(seed: samplerSeed, batch: t.batchSize, context: ctx)
 
     // Start from step 0, or put back everything the checkpoint saved.
     var state = TrainingState(step: 0, optimizerStep: 0, samplerState: sampler.rng.state, metricsCSV: MetricsLog.header,
@@ -158,6 +159,9 @@ public func train(config: RunConfig, runDirectory dir: URL, options: TrainingOpt
     }
     summary.status = status
     summary.finalTrainLoss = lastTrain; summary.finalValLoss = lastVal; summary.bestValLoss = bestVal
+    let unique = BatchSampler.uniqueTokens(seed: samplerSeed, context: ctx, windows: summary.steps * t.gradAccum * t.batchSize,
+                                           tokens: data.train.count)
+    summary.uniqueTokens = unique; summary.repeatedTokens = summary.tokens - unique
     try AtomicFile.write(try JSONOutput.encode(summary), to: summaryURL)
     events(.finished(summary))
     return summary

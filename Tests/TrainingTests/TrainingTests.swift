@@ -218,3 +218,27 @@ func smallConfig(text: URL, steps: Int = 30) throws -> RunConfig {
         }
     }
 }
+
+@Suite struct UniqueTokenTests {
+    /// The bitset count against a brute-force set of the same replayed windows.
+    @Test func uniqueTokensMatchBruteForce() {
+        for (tokens, context, windows) in [(1_000, 64, 5), (1_000, 64, 200), (5_003, 100, 37), (130, 64, 9)] {
+            var rng = SeededRandom(seed: 11)
+            var seen = Set<Int>()
+            for _ in 0..<windows { let o = Int(rng.next() % UInt64(tokens - context)); seen.formUnion(o..<(o + context)) }
+            #expect(BatchSampler.uniqueTokens(seed: 11, context: context, windows: windows, tokens: tokens) == seen.count)
+        }
+    }
+
+    @Test func summaryRecordsRepeatsWhenARunOutgrowsItsData() throws {
+        let dir = temporaryDirectory("repeats")
+        let text = dir.appendingPathComponent("small.txt")
+        try String(repeating: "abcdefghij klmnopqrst uvwxyz. ", count: 100).write(to: text, atomically: true, encoding: .utf8)
+        var config = try smallConfig(text: text, steps: 20)
+        config.model.context = 32
+        let summary = try train(config: config, runDirectory: dir.appendingPathComponent("run"))
+        let unique = try #require(summary.uniqueTokens), repeated = try #require(summary.repeatedTokens)
+        #expect(unique + repeated == summary.tokens)
+        #expect(unique <= summary.trainTokensAvailable && repeated > 0, "20·8·32 tokens from a 2.7 KB training split must repeat")
+    }
+}
