@@ -13,12 +13,20 @@ let scalelab: URL? = {
 
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+struct ScaleLabTestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
 struct RunResult { let status: Int32; let stdout: String; let stderr: String }
 
 /// Runs scalelab with `arguments` in `directory` and collects its output.
 func runScalelab(_ arguments: [String], in directory: URL? = nil) throws -> RunResult {
     let p = Process()
-    p.executableURL = try #require(scalelab, "the scalelab executable must be built (swift build) before the CLI tests")
+    guard let executable = scalelab else {
+        throw ScaleLabTestError("the scalelab executable must be built (swift build) before the CLI tests")
+    }
+    p.executableURL = executable
     p.arguments = arguments
     if let directory { p.currentDirectoryURL = directory }
     let out = Pipe(), err = Pipe()

@@ -71,7 +71,7 @@ import Training
         func logits(prompt: [Int32], pad: Int32) -> [Float] {
             var w = [Int32](repeating: pad, count: t)
             for (i, id) in prompt.enumerated() { w[i] = id }
-            w.withUnsafeBufferPointer { model.forward(tokens: $0.baseAddress!, targets: nil, batch: 1) }
+            _ = w.withUnsafeBufferPointer { model.forward(tokens: $0.baseAddress!, targets: nil, batch: 1) }
             return Array(model.lastLogits(batch: 1)[((prompt.count - 1) * v)..<(prompt.count * v)])
         }
         let prompt: [Int32] = [84, 104, 101, 32, 113]
