@@ -137,8 +137,8 @@ public struct MarkovGrammarLanguage: SyntheticLanguage {
 
     public func writeDocument(to out: OutputBuffer, rng: inout SeededRandom) throws {
         let K = classCount, q = endProbability
-        var random = InlineXoshiro(rng)
-        defer { rng = random.seededRandom }
+        var random = rng  // a local copy keeps the hot loop's state in registers
+        defer { rng = random }
         try tables.entries.withUnsafeBufferPointer { tableBuffer in
             try lexicon.slots.withUnsafeBufferPointer { slots in
                 try lexicon.lengths.withUnsafeBufferPointer { lengths in

@@ -46,8 +46,8 @@ public struct ZipfUnigramLanguage: SyntheticLanguage {
     }
 
     public func writeDocument(to out: OutputBuffer, rng: inout SeededRandom) throws {
-        var random = InlineXoshiro(rng)
-        defer { rng = random.seededRandom }
+        var random = rng  // a local copy keeps the hot loop's state in registers
+        defer { rng = random }
         try tables.entries.withUnsafeBufferPointer { table in
             try lexicon.slots.withUnsafeBufferPointer { slots in
                 try lexicon.lengths.withUnsafeBufferPointer { lengths in

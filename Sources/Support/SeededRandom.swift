@@ -2,22 +2,28 @@
 /// four words, so checkpoints can save and restore it exactly. Swift's
 /// `SystemRandomNumberGenerator` cannot be seeded, so every random choice in ScaleLab (init,
 /// batch sampling, bootstrap, synthetic corpora) draws from one of these.
+///
+/// The state lives in four stored words and the draws are `@inlinable`, so a draw in another
+/// module's hot loop (the synthetic-corpus generators) is a handful of inlined instructions, not a
+/// call plus an array uniqueness check.
 public struct SeededRandom: RandomNumberGenerator, Sendable, Equatable, Codable {
-    public private(set) var state: [UInt64]
+    @usableFromInline var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
+    /// The four state words, for saving; `init(state:)` restores them.
+    public var state: [UInt64] { [s0, s1, s2, s3] }
 
     /// Expands the seed with SplitMix64, as the xoshiro authors recommend, so that nearby seeds
     /// give unrelated streams.
     public init(seed: UInt64) {
         var s = seed
-        var words = [UInt64](repeating: 0, count: 4)
-        for i in 0..<4 {
+        func splitMix() -> UInt64 {
             s &+= 0x9E37_79B9_7F4A_7C15
             var z = s
             z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            words[i] = z ^ (z >> 31)
+            return z ^ (z >> 31)
         }
-        state = words
+        s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
     }
 
     /// Restores a generator from saved state (four words, not all zero).
@@ -25,28 +31,38 @@ public struct SeededRandom: RandomNumberGenerator, Sendable, Equatable, Codable 
         guard state.count == 4, state.contains(where: { $0 != 0 }) else {
             throw ScaleLabError.invalid("random generator state must be four words, not all zero")
         }
-        self.state = state
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
     }
 
-    @inline(__always)
+    // Encoded as {"state": [four words]}, the form checkpoints already hold.
+    enum CodingKeys: String, CodingKey { case state }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(state: try c.decode([UInt64].self, forKey: .state))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(state, forKey: .state)
+    }
+
+    @inlinable @inline(__always)
     public mutating func next() -> UInt64 {
-        let result = rotl(state[1] &* 5, 7) &* 9
-        let t = state[1] << 17
-        state[2] ^= state[0]
-        state[3] ^= state[1]
-        state[1] ^= state[2]
-        state[0] ^= state[3]
-        state[2] ^= t
-        state[3] = rotl(state[3], 45)
+        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = s3 << 45 | s3 >> 19
         return result
     }
 
     /// A uniform Float in [0, 1) from the top 24 bits.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func nextFloat() -> Float { Float(next() >> 40) * 0x1p-24 }
 
     /// A uniform Double in [0, 1) from the top 53 bits.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func nextDouble() -> Double { Double(next() >> 11) * 0x1p-53 }
 
     /// A standard normal draw (Box–Muller); deterministic for a given state.
@@ -56,8 +72,6 @@ public struct SeededRandom: RandomNumberGenerator, Sendable, Equatable, Codable 
         let u2 = nextDouble()
         return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
     }
-
-    @inline(__always) private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }
 
 #if canImport(Glibc)

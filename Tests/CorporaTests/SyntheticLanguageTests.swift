@@ -118,15 +118,3 @@ import Testing
         #expect(other > own + 20, "own topic \(own) nats, other topic \(other) nats")
     }
 }
-
-@Suite struct InlineXoshiroTests {
-    /// The generators' inlined generator must reproduce `SeededRandom` draw for draw.
-    @Test func matchesSeededRandom() {
-        var reference = SeededRandom(seed: 12345)
-        _ = reference.next()
-        var fast = InlineXoshiro(reference)
-        for _ in 0..<10_000 { #expect(fast.next() == reference.next()) }
-        #expect(fast.nextDouble() == reference.nextDouble())
-        #expect(fast.seededRandom == reference)
-    }
-}
