@@ -82,40 +82,35 @@ public struct TokenData: Sendable {
     }
 
     static func readFile(_ path: String) throws -> Data {
+        try checkNonEmptyFile(path)
+        guard let d = FileManager.default.contents(atPath: path) else {
+            throw ScaleLabError.data(path: path, reason: "cannot be read")
+        }
+        return d
+    }
+
+    static func checkNonEmptyFile(_ path: String) throws {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw ScaleLabError.data(path: path, reason: "no such file")
         }
         guard !isDir.boolValue else { throw ScaleLabError.data(path: path, reason: "is a directory, expected a file") }
-        guard let d = FileManager.default.contents(atPath: path) else {
-            throw ScaleLabError.data(path: path, reason: "cannot be read")
-        }
-        guard !d.isEmpty else { throw ScaleLabError.data(path: path, reason: "the file is empty") }
-        return d
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size > 0 else { throw ScaleLabError.data(path: path, reason: "the file is empty") }
     }
 
-    /// Reads a token file, checking every id against the vocabulary.
+    /// Reads a token file through Corpora's `TokenShard` (memory-mapped; every id checked against
+    /// the vocabulary, naming the byte offset of a bad one). A shard's `.bin.json` sidecar, when
+    /// present, fixes its dtype and vocabulary, which must fit within the model's.
     public static func readTokens(_ path: String, vocabSize: Int) throws -> [Int32] {
-        let d = try readFile(path)
-        let width = vocabSize <= 65_536 ? 2 : 4
-        guard d.count % width == 0 else {
-            throw ScaleLabError.data(path: path, reason: "size \(d.count) bytes is not a multiple of \(width) (uint\(width * 8) tokens for vocab_size \(vocabSize))")
+        try checkNonEmptyFile(path)
+        let hasSidecar = FileManager.default.fileExists(atPath: path + ".json")
+        let shard = try TokenShard(path: path, vocabSize: hasSidecar ? nil : vocabSize)
+        guard shard.vocabSize <= vocabSize else {
+            throw ScaleLabError.data(path: path, reason: "holds ids of a \(shard.vocabSize)-token vocabulary, more than model.vocab_size \(vocabSize)")
         }
-        var out = [Int32](repeating: 0, count: d.count / width)
-        var bad: (index: Int, id: UInt32)?
-        d.withUnsafeBytes { raw in
-            out.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<dst.count {
-                    let id = width == 2 ? UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
-                                        : UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
-                    if id >= UInt32(vocabSize) && bad == nil { bad = (i, id) }
-                    dst[i] = Int32(bitPattern: id)
-                }
-            }
-        }
-        if let bad {
-            throw ScaleLabError.data(path: path, reason: "token id \(bad.id) at index \(bad.index) (byte offset \(bad.index * width)) is ≥ vocab_size \(vocabSize)")
-        }
+        var out = [Int32](repeating: 0, count: shard.count)
+        out.withUnsafeMutableBufferPointer { shard.copy(from: 0, count: shard.count, into: $0.baseAddress!) }
         return out
     }
 }

@@ -89,7 +89,7 @@ import Training
 
     @Test func tokenIdOutOfRangeNamesFileAndOffset() throws {
         let path = try write([1, 0, 2, 0, 0x10, 0x27])  // 1, 2, 10000
-        #expect(throws: ScaleLabError.data(path: path, reason: "token id 10000 at index 2 (byte offset 4) is ≥ vocab_size 512")) {
+        #expect(throws: ScaleLabError.data(path: path, reason: "byte offset 4: token id 10000 is not below vocab_size 512")) {
             try TokenData.readTokens(path, vocabSize: 512)
         }
     }
