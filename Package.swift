@@ -1,20 +1,28 @@
 // swift-tools-version:6.0
 // ScaleLab: corpus → tokenizer → shards → tiny transformers → loss logs → fitted scaling laws.
-// One target per stage of that data flow; each imports only the stages before it.
+// One target per stage of that data flow; each lists exactly the stages its imports use.
 import PackageDescription
 
-// Hot loops need AVX2/FMA code generation and a vectorisable sqrt (see README, "Performance").
-// `-fno-math-errno` lets Float.squareRoot() lower to vsqrtps instead of a libm call per lane.
+// Hot loops need FMA code generation and a vectorisable sqrt (see README, "Performance").
+// `-fno-math-errno` lets Float.squareRoot() lower to a vector sqrt instead of a libm call per lane.
 // `-enable-testing` lets the tests, which run in release mode, reach internal API; with it in every
 // build, `swift build -c release` and `swift test -c release` share one set of objects.
-let fast: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell", "-Xcc", "-fno-math-errno", "-enable-testing"])]
+// `-target-cpu haswell` (AVX2 + FMA) only where the host is x86_64: arm64 and macOS builds use the
+// compiler's default target for their architecture.
+#if arch(x86_64)
+let cpuFlags = ["-target-cpu", "haswell"]
+#else
+let cpuFlags: [String] = []
+#endif
+let fast: [SwiftSetting] = [.unsafeFlags(cpuFlags + ["-Xcc", "-fno-math-errno", "-enable-testing"])]
 
 let package = Package(
     name: "ScaleLab",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "scalelab", targets: ["scalelab"]),
-        .library(name: "ScaleLab", targets: ["Kernels", "Tokenizer", "Corpora", "Model", "Training", "Fitting"]),
+        .library(name: "ScaleLab", targets: ["Kernels", "Tokenizer", "Corpora", "Shards", "Model", "Training",
+                                             "Sweep", "Inference", "Fitting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,26 +31,40 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
-        // OpenBLAS (Debian's libopenblas-dev) for every matrix multiply.
-        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
-        // Atomic file writes, seeded RNG, errors, JSON/CSV helpers shared by every stage.
-        .target(name: "Support", swiftSettings: fast),
-        // Stage 1: float32 tensor kernels (forward and backward side by side), thread pool, AdamW.
-        .target(name: "Kernels", dependencies: ["COpenBLAS", "Support"], swiftSettings: fast),
-        // Stage 2: byte-level BPE tokenizer (train, encode, decode, tokenizer.json).
-        .target(name: "Tokenizer", dependencies: ["Support", .product(name: "HeapModule", package: "swift-collections")], swiftSettings: fast),
-        // Stage 3: corpora (manifests, preparation, synthetic languages) and token shards.
-        .target(name: "Corpora", dependencies: ["Support", "Tokenizer", "Yams"], swiftSettings: fast),
-        // Stage 4: decoder-only transformer built from a config, parameter and FLOP accounting.
+        // The platform's BLAS for every matrix multiply: Debian's libopenblas-dev on Linux,
+        // Accelerate on macOS. shim.h is the only file that knows which.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        // Atomic and streaming file writes, hashes (SHA-256, FNV-1a), the seeded generator, errors,
+        // strict YAML/JSON decoding: shared by every stage.
+        .target(name: "Support", dependencies: ["Yams"], swiftSettings: fast),
+        // Float32 tensor kernels (forward and backward side by side), thread pool, AdamW.
+        .target(name: "Kernels", dependencies: ["CBLAS", "Support"], swiftSettings: fast,
+                linkerSettings: [.linkedLibrary("openblas", .when(platforms: [.linux])),
+                                 .linkedFramework("Accelerate", .when(platforms: [.macOS]))]),
+        // Byte-level BPE: training, encoding, decoding, tokenizer files. No token-file I/O.
+        .target(name: "Tokenizer", dependencies: ["Support", .product(name: "HeapModule", package: "swift-collections")],
+                swiftSettings: fast),
+        // Corpora: manifests, the cache, preparation of text, synthetic languages with exact entropy.
+        .target(name: "Corpora", dependencies: ["Support"], swiftSettings: fast),
+        // Token files: one format and sidecar, one streaming writer, the memory-mapped reader, the
+        // corpus shard and tokenizer caches, and the one batch sampler.
+        .target(name: "Shards", dependencies: ["Support", "Tokenizer", "Corpora"], swiftSettings: fast),
+        // The decoder-only transformer built from a config; parameter and FLOP accounting.
         .target(name: "Model", dependencies: ["Kernels", "Support"], swiftSettings: fast),
-        // Stage 5: training loop, schedules, metrics, run directories, throughput benchmark.
-        .target(name: "Training", dependencies: ["Model", "Kernels", "Tokenizer", "Corpora", "Support", "Yams",
-                                                 .product(name: "Logging", package: "swift-log")], swiftSettings: fast),
-        // Stage 6: fitting the published scaling laws to loss logs.
+        // One training run: config, schedules, the loop, checkpoints, the run directory.
+        .target(name: "Training", dependencies: ["Model", "Kernels", "Shards", "Tokenizer", "Support", "Yams"],
+                swiftSettings: fast),
+        // Many runs: WSD branching from shared trunks.
+        .target(name: "Sweep", dependencies: ["Training", "Support"], swiftSettings: fast),
+        // Using a trained run: sampling text, Hugging Face export.
+        .target(name: "Inference", dependencies: ["Training", "Model", "Tokenizer", "Support"], swiftSettings: fast),
+        // Training-step throughput and the sgemm ceiling, measured in one run.
+        .target(name: "Benchmarks", dependencies: ["Training", "Model", "Kernels", "Support"], swiftSettings: fast),
+        // Fitting the published scaling laws to loss logs.
         .target(name: "Fitting", dependencies: ["Support"], swiftSettings: fast),
         // The command line: one small command type per file, each a thin call into the stages above.
         .target(name: "ScaleLabCLI", dependencies: [
-            "Support", "Kernels", "Tokenizer", "Corpora", "Model", "Training", "Fitting",
+            "Support", "Tokenizer", "Corpora", "Shards", "Training", "Sweep", "Inference", "Benchmarks", "Fitting",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: fast),
@@ -51,9 +73,11 @@ let package = Package(
         .testTarget(name: "SupportTests", dependencies: ["Support"], swiftSettings: fast),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Support"], swiftSettings: fast),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Support"], swiftSettings: fast),
-        .testTarget(name: "CorporaTests", dependencies: ["Corpora", "Tokenizer", "Support"], swiftSettings: fast),
+        .testTarget(name: "CorporaTests", dependencies: ["Corpora", "Support"], swiftSettings: fast),
+        .testTarget(name: "ShardsTests", dependencies: ["Shards", "Corpora", "Tokenizer", "Support"], swiftSettings: fast),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "Support"], swiftSettings: fast),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Kernels", "Corpora", "Support"], swiftSettings: fast),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Sweep", "Inference", "Benchmarks", "Model", "Kernels", "Shards",
+                                                          "Support"], swiftSettings: fast),
         .testTarget(name: "FittingTests", dependencies: ["Fitting", "Support"], swiftSettings: fast),
         .testTarget(name: "CLITests", dependencies: ["ScaleLabCLI", "Support"], swiftSettings: fast),
     ]

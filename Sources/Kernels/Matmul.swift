@@ -1,4 +1,4 @@
-import COpenBLAS
+import CBLAS
 
 // Linear layers store weights as (out, in), PyTorch's layout, so y = x·Wᵀ and export needs no
 // transposes. All matrices are row-major.
@@ -41,13 +41,13 @@ public enum OpenBLAS {
     /// OpenBLAS's own thread pool stays at one thread; we parallelise around it.
     nonisolated(unsafe) private static var configured = false
     @inline(__always) public static func ensureSingleThreaded() {
-        if !configured { openblas_set_num_threads(1); configured = true }
+        if !configured { scalelab_blas_set_threads(1); configured = true }
     }
 
     /// Lets OpenBLAS thread a call itself: used only to measure the sgemm ceiling with the same
     /// thread count as a benchmark.
     public static func setThreads(_ n: Int) {
-        openblas_set_num_threads(Int32(n))
+        scalelab_blas_set_threads(Int32(n))
         configured = (n == 1)
     }
 }

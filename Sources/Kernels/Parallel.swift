@@ -1,4 +1,5 @@
 import Dispatch
+import Support
 
 /// Splits work over a fixed number of threads, deterministically: the same `threads` always cuts
 /// the same ranges, and every reduction is finished in chunk order, so results are bit-for-bit
@@ -26,7 +27,7 @@ public struct Parallel: Sendable {
             return
         }
         withoutActuallyEscaping(body) { escaping in
-            let box = UncheckedSendable(escaping)
+            let box = UnsafeSendable(escaping)
             DispatchQueue.concurrentPerform(iterations: count) { i in box.value(i) }
         }
     }
@@ -64,12 +65,4 @@ public struct Parallel: Sendable {
         }
         return cut(p)..<cut(p + 1)
     }
-}
-
-/// Carries a non-Sendable value (a closure capturing raw pointers) into `concurrentPerform`; each
-/// caller guarantees its iterations touch disjoint memory.
-@usableFromInline
-struct UncheckedSendable<T>: @unchecked Sendable {
-    @usableFromInline let value: T
-    @usableFromInline init(_ value: T) { self.value = value }
 }

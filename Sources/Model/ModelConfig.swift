@@ -54,7 +54,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
 
     /// Checks the config, naming the key at fault.
     public func validate() throws {
-        func fail(_ key: String, _ reason: String) -> ScaleLabError { .invalid("model.\(key): \(reason)") }
+        func fail(_ key: String, _ reason: String) -> ScaleLabError { .invalidValue(key: "model.\(key)", reason: reason) }
         for (key, value) in [("d_model", dModel), ("n_layer", nLayer), ("n_head", nHead),
                              ("context", context), ("vocab_size", vocabSize)] where value < 1 {
             throw fail(key, "must be at least 1, got \(value)")

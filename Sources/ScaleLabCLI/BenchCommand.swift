@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Support
+import Benchmarks
 import Training
 
 struct BenchCommand: ParsableCommand {
@@ -10,11 +11,11 @@ struct BenchCommand: ParsableCommand {
         discussion: """
         Model FLOPs per token = 6·N_non-embedding + 6·vocab·d_model + 6·n_layer·context·d_model. \
         MFU = model FLOP/s ÷ the FLOP/s of a 2048³ OpenBLAS sgemm with the same thread count. \
-        Presets: \(Benchmark.presets.map(\.name).joined(separator: ", ")).
+        Presets: \(Benchmark.PresetName.allCases.map(\.rawValue).joined(separator: ", ")).
         """)
 
     @Option(name: .customLong("preset"), help: "Preset to time (repeatable; default: tiny, small, medium, large).")
-    var presets: [String] = []
+    var presets: [Benchmark.PresetName] = []
 
     @Option(help: "Threads (default: all cores).")
     var threads: Int?
@@ -26,14 +27,13 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        for p in presets { _ = try Benchmark.preset(named: p) }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if seconds <= 0 { throw ValidationError("--seconds must be positive") }
     }
 
     func run() throws {
         let n = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        let chosen = try (presets.isEmpty ? Benchmark.defaultPresets : presets).map(Benchmark.preset(named:))
+        let chosen = (presets.isEmpty ? Benchmark.defaultPresets : presets).map(Benchmark.preset)
         let report = try Benchmark.measure(chosen, threads: n, seconds: seconds) { r in
             if !json { FileHandle.standardError.write(Data("timed \(r.name): \(Int(r.tokensPerS)) tokens/s\n".utf8)) }
         }

@@ -41,14 +41,13 @@ public struct CorpusCommand: ParsableCommand {
         @Option(name: .customLong("local"), parsing: .upToNextOption, help: "Prepare these files, directories or globs instead of a manifest.")
         var localPaths: [String] = []
         @Option(help: "Format of --local inputs: text (one document per file) or jsonl (one per line).")
-        var format: String = "text"
+        var format: LocalSource.Format = .text
         @Option(help: "JSONL field holding the text.")
         var textField: String = "text"
         @Option(help: "Fraction of documents (by name hash) for validation, with --local.")
         var validationFraction: Double = 0.1
 
         func validate() throws {
-            guard LocalSource.Format(rawValue: format) != nil else { throw ValidationError("--format must be text or jsonl") }
             guard validationFraction > 0, validationFraction < 1 else { throw ValidationError("--validation-fraction must lie strictly between 0 and 1") }
         }
 
@@ -56,7 +55,7 @@ public struct CorpusCommand: ParsableCommand {
             let log: (String) -> Void = { print($0) }
             let prepared = localPaths.isEmpty
                 ? try CorpusPreparer.prepare(nameOrPath: name, corporaDirectory: locations.corpora, cache: locations.cacheValue, log: log)
-                : try CorpusPreparer.prepareLocal(name: name, paths: localPaths, format: LocalSource.Format(rawValue: format)!,
+                : try CorpusPreparer.prepareLocal(name: name, paths: localPaths, format: format,
                                                   textField: textField, validationFraction: validationFraction,
                                                   cache: locations.cacheValue, log: log)
             let i = prepared.info

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Support
+import Inference
 import Training
 
 struct SampleCommand: ParsableCommand {

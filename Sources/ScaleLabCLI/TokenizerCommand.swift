@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Shards
 import Support
 import Tokenizer
 
@@ -25,10 +26,9 @@ struct TokenizerCommand: ParsableCommand {
         @Option(name: .long, help: "Threads for pre-tokenisation and counting.")
         var threads: Int = 2
         @Option(name: .long, help: "Tie rule for equally frequent pairs: lexicographic (greater byte strings win) or huggingface (reproduces the tokenizers library).")
-        var tieBreak: String = TieBreak.lexicographic.rawValue
+        var tieBreak: TieBreak = .lexicographic
 
         func validate() throws {
-            guard TieBreak(rawValue: tieBreak) != nil else { throw ValidationError("--tie-break must be lexicographic or huggingface") }
             guard !input.isEmpty else { throw ValidationError("give at least one --input file") }
             guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
             guard !(noSpecial && !special.isEmpty) else { throw ValidationError("--no-special and --special exclude each other") }
@@ -39,7 +39,7 @@ struct TokenizerCommand: ParsableCommand {
             var lastPrint = -1.0
             let summary = try BPETokenizer.trainAndSave(
                 files: input.map { URL(fileURLWithPath: $0) }, vocabSize: vocabSize, specialTokens: specials,
-                threads: threads, tieBreak: TieBreak(rawValue: tieBreak)!, to: URL(fileURLWithPath: out)) { p in
+                threads: threads, tieBreak: tieBreak, to: URL(fileURLWithPath: out)) { p in
                 guard p.phase == .merging, p.elapsedSeconds - lastPrint >= 0.5 || p.mergesLearned == p.mergesTarget else { return }
                 lastPrint = p.elapsedSeconds
                 FileHandle.standardError.write(Data(String(format: "merges %d/%d  %.0f merges/s  (%d distinct pre-tokens, %.1f s)\n",
@@ -71,20 +71,21 @@ struct TokenizerCommand: ParsableCommand {
             var lastPercent = -10
             var encodingSeconds = 0.0
             let start = ContinuousClock.now
-            let summary = try BPETokenizer.encodeFile(
-                tokenizer: URL(fileURLWithPath: tokenizer), input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: out),
-                allowSpecial: !noSpecial, threads: threads) { p in
+            let bpe = try BPETokenizer.load(from: URL(fileURLWithPath: tokenizer))
+            let summary = try ShardWriter.encode(
+                input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: out), encoding: .bpe(bpe),
+                allowSpecial: !noSpecial, threads: threads, progress: { p in
                 encodingSeconds = p.encodingSeconds
                 let percent = p.bytesTotal > 0 ? p.bytesDone * 100 / p.bytesTotal : 100
                 if percent >= lastPercent + 10 {
                     lastPercent = percent
                     FileHandle.standardError.write(Data("encoded \(percent)% (\(p.tokens) tokens)\n".utf8))
                 }
-            }
+            })
             let d = ContinuousClock.now - start
             let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
             FileHandle.standardError.write(Data(String(format: "encoded %d bytes into %d tokens: encoding %.3f s (%.1f MB/s); %.3f s in all with loading, reading and writing\n",
-                summary.bytes, summary.tokens, encodingSeconds, Double(summary.bytes) / max(encodingSeconds, 1e-9) / 1e6, seconds).utf8))
+                summary.bytes ?? 0, summary.tokens, encodingSeconds, Double(summary.bytes ?? 0) / max(encodingSeconds, 1e-9) / 1e6, seconds).utf8))
             print(try JSONOutput.string(summary), terminator: "")
         }
     }
@@ -99,7 +100,8 @@ struct TokenizerCommand: ParsableCommand {
         var out: String
 
         func run() throws {
-            let n = try BPETokenizer.decodeFile(tokenizer: URL(fileURLWithPath: tokenizer), input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: out))
+            let bpe = try BPETokenizer.load(from: URL(fileURLWithPath: tokenizer))
+            let n = try ShardWriter.decode(input: URL(fileURLWithPath: input), tokenizer: bpe, output: URL(fileURLWithPath: out))
             print("wrote \(n) bytes to \(out)")
         }
     }

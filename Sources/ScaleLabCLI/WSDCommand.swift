@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Support
+import Sweep
 import Training
 
 struct WSDCommand: ParsableCommand {

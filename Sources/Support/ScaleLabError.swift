@@ -7,6 +7,9 @@ public enum ScaleLabError: Error, CustomStringConvertible, Equatable {
     case data(path: String, reason: String)
     /// Reading or writing a file failed at the operating-system level.
     case io(path: String, reason: String)
+    /// A value outside what its key accepts, found by a check after decoding: `key` is the
+    /// dotted path, so the caller that knows the file can name both.
+    case invalidValue(key: String, reason: String)
     /// An argument or value outside what the operation accepts.
     case invalid(String)
 
@@ -15,6 +18,7 @@ public enum ScaleLabError: Error, CustomStringConvertible, Equatable {
         case let .config(file, key, reason): return "\(file): key '\(key)': \(reason)"
         case let .data(path, reason): return "\(path): \(reason)"
         case let .io(path, reason): return "\(path): \(reason)"
+        case let .invalidValue(key, reason): return "\(key): \(reason)"
         case let .invalid(reason): return reason
         }
     }

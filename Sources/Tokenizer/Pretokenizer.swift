@@ -1,4 +1,5 @@
 import Dispatch
+import Support
 
 /// The GPT-2 pre-tokenisation split as a public function (see `PretokenScanner` for the pattern
 /// and for how invalid UTF-8 is handled).
@@ -31,11 +32,6 @@ public enum Pretokenizer {
     }
 }
 
-/// Wraps a value that is safe to share because every thread touches a disjoint part of it.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-}
-
 /// Parallel counting of pre-tokens into a `ByteStringTable` (key: pre-token bytes, payload: count).
 enum PretokenCounter {
     struct Piece { let text: Int; let start: Int; let end: Int }
@@ -65,7 +61,7 @@ enum PretokenCounter {
                 }
             }
         }
-        let tables = UncheckedSendable(value: (0..<threads).map { _ in ByteStringTable(expectedCount: 1 << 14) })
+        let tables = UnsafeSendable((0..<threads).map { _ in ByteStringTable(expectedCount: 1 << 14) })
         let work = pieces
         DispatchQueue.concurrentPerform(iterations: threads) { t in
             let table = tables.value[t]

@@ -11,7 +11,6 @@ public struct TrainingSummary: Sendable, Codable {
     public let output: String
 }
 
-/// The whole-file operations behind the `scalelab tokenizer` commands, one call each.
 extension BPETokenizer {
     /// Trains on `files` and saves the tokenizer (all three files) into `directory`. Nothing is
     /// written if training fails.
@@ -28,17 +27,4 @@ extension BPETokenizer {
         return TrainingSummary(vocab_size: t.vocabSize, merges: t.merges.count, unique_pretokens: last?.uniquePretokens ?? 0,
                                input_bytes: texts.reduce(0) { $0 + $1.count }, seconds: last?.elapsedSeconds ?? 0, output: directory.path)
     }
-
-    /// Loads the tokenizer at `tokenizer` and encodes `input` into the shard `output` (see `encodeFile`).
-    public static func encodeFile(tokenizer: URL, input: URL, output: URL, allowSpecial: Bool = true, threads: Int = 2,
-                                  progress: (ShardProgress) -> Void = { _ in }) throws -> ShardSummary {
-        try load(from: tokenizer).encodeFile(input: input, output: output, tokenizerName: tokenizer.path,
-                                              allowSpecial: allowSpecial, threads: threads, progress: progress)
-    }
-
-    /// Loads the tokenizer at `tokenizer` and decodes the shard `input` into the file `output`.
-    public static func decodeFile(tokenizer: URL, input: URL, output: URL) throws -> Int {
-        try load(from: tokenizer).decodeFile(input: input, output: output)
-    }
 }
-

@@ -101,7 +101,7 @@ import Testing
 
     @Test func invalidConfigsNameTheKey() {
         let bad = ModelConfig(preset: .gpt2, dModel: 30, nLayer: 1, nHead: 4, context: 8, vocabSize: 10)
-        #expect(throws: ScaleLabError.invalid("model.d_model: 30 is not divisible by n_head = 4")) { try bad.validate() }
+        #expect(throws: ScaleLabError.invalidValue(key: "model.d_model", reason: "30 is not divisible by n_head = 4")) { try bad.validate() }
         var odd = ModelConfig(preset: .llama, dModel: 12, nLayer: 1, nHead: 4, context: 8, vocabSize: 10)
         odd.position = .rope
         #expect(throws: ScaleLabError.self) { try odd.validate() }

@@ -1,6 +1,8 @@
 import Foundation
 import Model
+import Shards
 import Support
+import Sweep
 import Testing
 import Training
 
@@ -52,10 +54,13 @@ func metricsWithoutSeconds(_ dir: URL) throws -> [String] {
         #expect(hash("foobar") == "85944171f73967e8")
     }
 
-    /// Stop after step k, resume, and compare with an uninterrupted run: same bytes apart from seconds.
-    @Test(arguments: [1, 5, 8, 13]) func resumeIsExact(stopAfter: Int) throws {
+    /// Stop after step k, resume, and compare with an uninterrupted run: same bytes apart from
+    /// seconds, under either sampling (mid-epoch for `epochs`).
+    @Test(arguments: [(1, "epochs"), (5, "random"), (8, "epochs"), (13, "random")])
+    func resumeIsExact(stopAfter: Int, sampling: String) throws {
         let text = try realText()
-        let config = try resumableConfig(text: text, steps: 16)
+        var config = try resumableConfig(text: text, steps: 16)
+        config.data.sampling = try #require(BatchOrder(rawValue: sampling))
         let whole = temporaryDirectory("whole"), split = temporaryDirectory("split")
         _ = try train(config: config, runDirectory: whole)
         let first = try train(config: config, runDirectory: split, options: TrainingOptions(stopAfterStep: stopAfter))

@@ -1,4 +1,5 @@
 import Foundation
+import Shards
 import Support
 import Testing
 import Training
@@ -63,7 +64,7 @@ import Training
     }
 }
 
-@Suite struct TokenDataTests {
+@Suite struct RunDataTests {
     func write(_ bytes: [UInt8]) throws -> String {
         let url = temporaryDirectory("tok").appendingPathComponent("t.bin")
         try Data(bytes).write(to: url)
@@ -75,34 +76,34 @@ import Training
         var bytes: [UInt8] = []
         for id in ids { bytes.append(UInt8(id & 0xFF)); bytes.append(UInt8(id >> 8)) }
         let path = try write(bytes)
-        let read = try TokenData.readTokens(path, vocabSize: 1000)
-        #expect(read == ids.map { Int32($0) })
-        let data = try TokenData.load(DataConfig(trainTokens: path, valFraction: 0.2), vocabSize: 1000, context: 16)
+        let read = try RunData.readTokens(path, vocabSize: 1000)
+        #expect(read.ids() == ids.map { UInt32($0) })
+        let data = try RunData.load(DataConfig(trainTokens: path, valFraction: 0.2), vocabSize: 1000, context: 16)
         #expect(data.train.count == 400 && data.validation.count == 100)
-        #expect(data.validation.first == Int32(ids[400]))
+        #expect(data.validation[0] == Int32(ids[400]) && data.train[399] == Int32(ids[399]))
     }
 
     @Test func uint32WhenVocabExceeds65536() throws {
         let path = try write([0x01, 0x00, 0x01, 0x00, 0xFF, 0xFF, 0x00, 0x00])
-        #expect(try TokenData.readTokens(path, vocabSize: 70_000) == [65_537, 65_535])
+        #expect(try RunData.readTokens(path, vocabSize: 70_000).ids() == [65_537, 65_535])
     }
 
     @Test func tokenIdOutOfRangeNamesFileAndOffset() throws {
         let path = try write([1, 0, 2, 0, 0x10, 0x27])  // 1, 2, 10000
         #expect(throws: ScaleLabError.data(path: path, reason: "byte offset 4: token id 10000 is not below vocab_size 512")) {
-            try TokenData.readTokens(path, vocabSize: 512)
+            try RunData.readTokens(path, vocabSize: 512)
         }
     }
 
     @Test func missingEmptyAndTooSmallFilesAreNamed() throws {
         #expect(throws: ScaleLabError.data(path: "/nonexistent/x.txt", reason: "no such file")) {
-            try TokenData.load(DataConfig(text: ["/nonexistent/x.txt"]), vocabSize: 256, context: 8)
+            try RunData.load(DataConfig(text: ["/nonexistent/x.txt"]), vocabSize: 256, context: 8)
         }
         let empty = try write([])
         #expect(throws: ScaleLabError.data(path: empty, reason: "the file is empty")) {
-            try TokenData.load(DataConfig(text: [empty]), vocabSize: 256, context: 8)
+            try RunData.load(DataConfig(text: [empty]), vocabSize: 256, context: 8)
         }
         let small = try write(Array(repeating: 65, count: 40))
-        #expect(throws: ScaleLabError.self) { try TokenData.load(DataConfig(text: [small]), vocabSize: 256, context: 8) }
+        #expect(throws: ScaleLabError.self) { try RunData.load(DataConfig(text: [small]), vocabSize: 256, context: 8) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Inference
 import Model
 import Support
 import Testing

@@ -1,5 +1,8 @@
+import Benchmarks
 import Foundation
+import Inference
 import Model
+import Shards
 import Support
 import Testing
 import Training
@@ -219,17 +222,55 @@ func smallConfig(text: URL, steps: Int = 30) throws -> RunConfig {
     }
 }
 
-@Suite struct UniqueTokenTests {
-    /// The bitset count against a brute-force set of the same replayed windows.
-    @Test func uniqueTokensMatchBruteForce() {
-        for (tokens, context, windows) in [(1_000, 64, 5), (1_000, 64, 200), (5_003, 100, 37), (130, 64, 9)] {
-            var rng = SeededRandom(seed: 11)
-            var seen = Set<Int>()
-            for _ in 0..<windows { let o = Int(rng.next() % UInt64(tokens - context)); seen.formUnion(o..<(o + context)) }
-            #expect(BatchSampler.uniqueTokens(seed: 11, context: context, windows: windows, tokens: tokens) == seen.count)
-        }
+/// The one sampler, seen from a run: `data.sampling` decides how windows are drawn, and the
+/// summary's unique/repeated counts come from the loader itself.
+@Suite struct SamplingTests {
+    func config(_ text: URL, steps: Int, sampling: String, batch: Int = 4) throws -> RunConfig {
+        try RunConfig.parse(yaml: """
+            name: sampling
+            seed: 3
+            threads: 1
+            model: {preset: gpt2, d_model: 16, n_layer: 1, n_head: 2, context: 16}
+            data: {text: \(text.path), sampling: \(sampling)}
+            training: {batch_size: \(batch), steps: \(steps), eval_interval: 50, eval_batches: 1, log_interval: 5,
+                       checkpoint_interval: 50}
+            """, source: "sampling.yaml")
     }
 
+    func text(_ dir: URL, bytes: Int) throws -> URL {
+        let url = dir.appendingPathComponent("t.txt")
+        let letters: [UInt8] = (0..<bytes).map { (i: Int) -> UInt8 in UInt8(97 + (i * 7 + i / 13) % 26) }
+        try Data(letters).write(to: url)
+        return url
+    }
+
+    @Test func epochsSamplingSeesEveryTokenAtMostOnceInTheFirstEpoch() throws {
+        let dir = temporaryDirectory("single-epoch")
+        // 20,000 bytes, 18,000 for training: 1,124 windows of 16 per epoch; 10 steps × 4 × 16 = 640 tokens.
+        let summary = try train(config: try config(try text(dir, bytes: 20_000), steps: 10, sampling: "epochs"),
+                                runDirectory: dir.appendingPathComponent("run"))
+        #expect(summary.uniqueTokens == summary.tokens && summary.repeatedTokens == 0 && summary.sampling == "epochs")
+        // Random offsets over the same data repeat some tokens long before the data is used up.
+        let random = try train(config: try config(try text(dir, bytes: 20_000), steps: 200, sampling: "random"),
+                               runDirectory: dir.appendingPathComponent("random"))
+        #expect(try #require(random.uniqueTokens) < random.tokens && random.sampling == "random")
+    }
+
+    @Test func aThreeEpochRunRepeatsTheDataExactlyThreeTimes() throws {
+        let dir = temporaryDirectory("three-epochs")
+        // 1,001 bytes: the last 10% (100) validate, 901 train → ⌊900 / 16⌋ = 56 windows per epoch.
+        // 42 steps × 4 windows = 168 windows = exactly 3 epochs.
+        let summary = try train(config: try config(try text(dir, bytes: 1_001), steps: 42, sampling: "epochs"),
+                                runDirectory: dir.appendingPathComponent("run"))
+        let perEpoch = 56 * 16
+        #expect(summary.uniqueTokens == perEpoch)
+        #expect(summary.repeatedTokens == 2 * perEpoch)
+        let expectedEpochs = 3.0 * 56 * 16 / 900
+        #expect(abs(summary.epochs - expectedEpochs) < 1e-12)
+    }
+}
+
+@Suite struct UniqueTokenTests {
     @Test func summaryRecordsRepeatsWhenARunOutgrowsItsData() throws {
         let dir = temporaryDirectory("repeats")
         let text = dir.appendingPathComponent("small.txt")

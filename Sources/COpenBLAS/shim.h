@@ -1,2 +1,0 @@
-// Debian's libopenblas-dev puts cblas.h on the default include path (an alternatives symlink).
-#include <cblas.h>

@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The read and write loops over a raw file descriptor, written once: a call interrupted by a
+/// signal (EINTR) is retried, a short write continues where it stopped, and a failure becomes a
+/// `ScaleLabError.io` naming the file.
+public enum FileDescriptorIO {
+    /// Writes all `count` bytes.
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawPointer, count: Int, path: String) throws {
+        var offset = 0
+        while offset < count {
+            let n = write(fd, bytes + offset, count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ScaleLabError.io(path: path, reason: FileSystemError.describe(errno))
+            }
+            offset += n
+        }
+    }
+
+    /// Reads up to `count` bytes; 0 means end of file.
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, path: String) throws -> Int {
+        while true {
+            #if canImport(Glibc)
+            let n = Glibc.read(fd, buffer, count)
+            #else
+            let n = Darwin.read(fd, buffer, count)
+            #endif
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw ScaleLabError.io(path: path, reason: "read failed: \(FileSystemError.describe(errno))")
+        }
+    }
+}
+
+/// Plain words for the operating system's errors, with what to do where there is something to do.
+public enum FileSystemError {
+    public static func describe(_ code: Int32) -> String {
+        switch code {
+        case ENOSPC: return "no space left on the device; free some space and run the command again"
+        case EROFS: return "the file system is read-only"
+        case EACCES, EPERM: return "permission denied"
+        case ENAMETOOLONG: return "the file name is too long"
+        case EEXIST: return "already exists"
+        case ENOENT: return "no such file or directory"
+        case ENOTDIR: return "a component of the path is not a directory"
+        case EISDIR: return "is a directory"
+        case EDQUOT: return "disk quota exceeded"
+        default: return String(cString: strerror(code))
+        }
+    }
+}
