@@ -76,3 +76,25 @@ import Support
         #expect(throws: (any Error).self) { try AtomicFile.write("x", to: url) }
     }
 }
+
+@Suite struct DirectoryLockTests {
+    @Test func aSecondHolderIsRefusedWithTheOwnersPidUntilTheFirstLetsGo() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalelab-lock-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var first: DirectoryLock? = try DirectoryLock(dir, purpose: "test")
+        let message = try #require({ () -> String? in
+            do { _ = try DirectoryLock(dir, purpose: "test"); return nil } catch { return "\(error)" }
+        }())
+        #expect(message.contains("in use by pid \(ProcessInfo.processInfo.processIdentifier)") && message.contains(dir.path))
+        #expect(first != nil)
+        first = nil
+        _ = try DirectoryLock(dir, purpose: "test")
+    }
+
+    @Test func namesThatAreNotOnePathComponentAreRefused() {
+        for bad in ["", ".", "..", "a/b", "a\\b", "x\u{1}y", ".hidden", String(repeating: "n", count: 201)] {
+            #expect(PathComponent.problem(bad) != nil, "\(bad)")
+        }
+        for good in ["run-1", "d_model=64", "tokens-1000", "ü"] { #expect(PathComponent.problem(good) == nil) }
+    }
+}
