@@ -40,15 +40,9 @@ final class ActivationBuffers {
 
     init(config: ModelConfig, batch: Int, threads: Int) {
         self.batch = batch; tokens = config.context
-        let r = batch * config.context, c = config.dModel, l = config.nLayer, v = config.vocabSize
         let h = config.hidden, f = config.activation == .swiglu ? 2 * h : h
-        rows = r; fcWidth = f
-        let sizes = [
-            (l + 1) * r * c, l * r * c, l * r * c, l * r, l * r, l * r * 3 * c, l * r * c,
-            l * batch * config.nHead * config.context, l * r * c, l * r, l * r, l * r * f, l * r * h,
-            r * c, r, r, r * v, r,
-            r * c, r * c, r * c, r * 3 * c, r * f, r * h,
-        ]
+        rows = batch * config.context; fcWidth = f
+        let sizes = Self.sizes(config: config, batch: batch)
         storageCount = sizes.reduce(0, +)
         storage = .allocate(capacity: storageCount)
         storage.initialize(repeating: 0, count: storageCount)
@@ -65,6 +59,18 @@ final class ActivationBuffers {
     }
 
     var bytes: Int { storageCount * MemoryLayout<Float>.size }
+
+    /// Float counts of every slice, in storage order; `MemoryEstimate` sums the same list.
+    static func sizes(config: ModelConfig, batch: Int) -> [Int] {
+        let r = batch * config.context, c = config.dModel, l = config.nLayer, v = config.vocabSize
+        let h = config.hidden, f = config.activation == .swiglu ? 2 * h : h
+        return [
+            (l + 1) * r * c, l * r * c, l * r * c, l * r, l * r, l * r * 3 * c, l * r * c,
+            l * batch * config.nHead * config.context, l * r * c, l * r, l * r, l * r * f, l * r * h,
+            r * c, r, r, r * v, r,
+            r * c, r * c, r * c, r * 3 * c, r * f, r * h,
+        ]
+    }
 
     deinit {
         storage.deallocate()

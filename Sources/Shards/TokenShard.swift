@@ -130,6 +130,16 @@ public final class TokenShard: @unchecked Sendable {
         (0..<count).map { UInt32(bitPattern: self[$0]) }
     }
 
+    /// Plug-in entropy of the ids' unigram distribution, in nats per token: −Σ f log f. Loss minus
+    /// this is the unigram-normalised loss of Tao et al. (2024), comparable across vocabularies.
+    public func unigramEntropyNats() -> Double {
+        guard count > 0 else { return 0 }
+        var counts = [Int](repeating: 0, count: vocabSize)
+        counts.withUnsafeMutableBufferPointer { c in for i in 0..<count { c[Int(self[i])] += 1 } }
+        let n = Double(count)
+        return counts.reduce(0.0) { h, k in k == 0 ? h : h - Double(k) / n * Foundation.log(Double(k) / n) }
+    }
+
     private func firstOutOfRange() -> Int? {
         guard let base else { return nil }
         switch dtype {

@@ -1,6 +1,6 @@
 import Foundation
 import Kernels
-import Model
+@testable import Model
 import Support
 import Testing
 
@@ -122,5 +122,25 @@ import Testing
             runs.append(Array(m.grads))
         }
         #expect(runs[0] == runs[1] && runs[1] == runs[2])
+    }
+}
+
+@Suite struct MemoryEstimateTests {
+    @Test func activationsMatchWhatTheModelAllocates() throws {
+        for preset in [ModelConfig.Preset.gpt2, .llama] {
+            let config = ModelConfig(preset: preset, dModel: 32, nLayer: 2, nHead: 4, context: 16, vocabSize: 300)
+            let model = try TransformerLM(config: config, seed: 1, threads: 1)
+            let batch = 3
+            let tokens = (0..<(batch * 16)).map { Int32($0 % 300) }
+            _ = tokens.withUnsafeBufferPointer { t in model.forward(tokens: t.baseAddress!, targets: t.baseAddress!, batch: batch) }
+            let estimate = try MemoryEstimate.training(config: config, batchSize: batch, threads: 1)
+            #expect(estimate.activationBytes == model.activationBytes)
+            #expect(estimate.parameterBytes == 8 * model.layout.count && estimate.optimizerBytes == 8 * model.layout.count)
+        }
+    }
+
+    @Test func hugeConfigsAreErrorsNotTraps() {
+        let huge = ModelConfig(preset: .gpt2, dModel: 1_000_000_000, nLayer: 100_000, nHead: 1, context: 1 << 40, vocabSize: 1 << 40)
+        #expect(throws: ScaleLabError.self) { _ = try MemoryEstimate.training(config: huge, batchSize: 1 << 30, threads: 2) }
     }
 }

@@ -250,6 +250,14 @@ func smallConfig(text: URL, steps: Int = 30) throws -> RunConfig {
         let summary = try train(config: try config(try text(dir, bytes: 20_000), steps: 10, sampling: "epochs"),
                                 runDirectory: dir.appendingPathComponent("run"))
         #expect(summary.uniqueTokens == summary.tokens && summary.repeatedTokens == 0 && summary.sampling == "epochs")
+        // Text read as bytes: bits per byte is the loss in bits; the unigram entropy is the validation tail's.
+        let loss = try #require(summary.finalValLoss)
+        #expect(abs(try #require(summary.finalValBitsPerByte) - loss / Foundation.log(2)) < 1e-12)
+        let tail = [UInt8](try Data(contentsOf: dir.appendingPathComponent("t.txt"))).suffix(2_000)
+        var counts = [Double](repeating: 0, count: 256)
+        for b in tail { counts[Int(b)] += 1 }
+        let entropy = counts.reduce(0.0) { $1 == 0 ? $0 : $0 - $1 / 2_000 * Foundation.log($1 / 2_000) }
+        #expect(abs(try #require(summary.validationUnigramEntropy) - entropy) < 1e-9)
         // Random offsets over the same data repeat some tokens long before the data is used up.
         let random = try train(config: try config(try text(dir, bytes: 20_000), steps: 200, sampling: "random"),
                                runDirectory: dir.appendingPathComponent("random"))

@@ -81,6 +81,7 @@ public func train(config: RunConfig, runDirectory dir: URL, options: TrainingOpt
                                 : MetricsLog(url: dir.appendingPathComponent("metrics.csv"), restoring: state.metricsCSV)
     var summary = RunSummary(config: config, accounting: model.accounting, trainTokensAvailable: data.train.count,
                              validationTokens: data.validation.count, validationBytes: data.validationBytes)
+    summary.validationUnigramEntropy = data.validation.unigramEntropyNats()
     summary.branch = state.branch
     let summaryURL = dir.appendingPathComponent("summary.json")
     try AtomicFile.write(try JSONOutput.encode(summary), to: summaryURL)

@@ -49,6 +49,9 @@ public struct RunSummary: Codable, Sendable, Equatable {
     /// Validation tokens, and the text bytes behind them when known.
     public var validationTokens: Int
     public var validationBytes: Int?
+    /// Unigram entropy of the validation tokens (nats per token); final_val_loss minus it is the
+    /// unigram-normalised loss of Tao et al. (2024).
+    public var validationUnigramEntropy: Double?
     /// Final validation loss in bits per byte of text (comparable across vocabularies), when the
     /// validation bytes are known: loss / ln 2 × tokens / bytes.
     public var finalValBitsPerByte: Double?
@@ -67,7 +70,7 @@ public struct RunSummary: Codable, Sendable, Equatable {
         case trainTokensAvailable = "train_tokens_available", epochs, branch
         case uniqueTokens = "unique_tokens", repeatedTokens = "repeated_tokens", sampling
         case validationTokens = "validation_tokens", validationBytes = "validation_bytes"
-        case finalValBitsPerByte = "final_val_bits_per_byte"
+        case finalValBitsPerByte = "final_val_bits_per_byte", validationUnigramEntropy = "validation_unigram_entropy"
     }
 
     static let convention = "flops = 6*N_total*D (Chinchilla); flops_kaplan = 6*N_non_embedding*D (Kaplan); "
