@@ -72,7 +72,7 @@ public struct CorpusCommand: ParsableCommand {
         @OptionGroup var locations: Locations
         func run() throws {
             let prepared = try CorpusPreparer.prepare(nameOrPath: name, corporaDirectory: locations.corpora,
-                                                      cache: locations.cacheValue, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+                                                      cache: locations.cacheValue, log: { log.info("\($0)") })
             print(try JSONOutput.string(prepared.info), terminator: "")
         }
     }

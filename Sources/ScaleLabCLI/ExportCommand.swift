@@ -33,7 +33,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let r = try HuggingFaceExport.export(runDirectory: URL(fileURLWithPath: runDirectory), to: URL(fileURLWithPath: out),
-                                             overwrite: force) { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
+                                             overwrite: force) { log.warning("\($0)") }
         print("exported step \(r.step) as \(r.architecture) to \(out)/ (\(r.files.joined(separator: ", ")))")
         if let loss = r.validationLoss { print(String(format: "ScaleLab validation loss on the exported windows: %.6f", loss)) }
     }

@@ -30,12 +30,13 @@ public final class ProgressPrinter: @unchecked Sendable {
             lastVal = valLoss
             if !interactive { write(String(format: "step %d val_loss %.4f\n", step, valLoss)) }
         case let .message(text):
-            write(text + "\n")
+            if interactive { write("\r\u{1B}[K") }
+            log.info("\(text)")
         case let .resumed(step, checkpoint):
             write("resuming after step \(step) from \(checkpoint)\n")
         case let .warning(message):
             if interactive { write("\r\u{1B}[K") }
-            write("warning: \(message)\n")
+            log.warning("\(message)")
         case let .finished(summary):
             if interactive { write("\n") }
             let val = summary.finalValLoss.map { String(format: "%.4f", $0) } ?? "n/a"

@@ -45,7 +45,7 @@ struct SampleCommand: ParsableCommand {
     func run() throws {
         let run = try TrainedRun(directory: URL(fileURLWithPath: runDirectory),
                                  threads: threads ?? ProcessInfo.processInfo.activeProcessorCount) {
-            FileHandle.standardError.write(Data("warning: \($0)\n".utf8))
+            log.warning("\($0)")
         }
         FileHandle.standardOutput.write(Data(prompt.utf8))
         _ = try run.sample(prompt: prompt, tokens: tokens, settings: SamplingSettings(temperature: temperature, topK: topK, seed: seed)) {

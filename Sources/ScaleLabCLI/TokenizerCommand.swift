@@ -46,7 +46,7 @@ struct TokenizerCommand: ParsableCommand {
                     p.mergesLearned, p.mergesTarget, Double(p.mergesLearned) / max(p.elapsedSeconds, 1e-9), p.uniquePretokens, p.elapsedSeconds).utf8))
             }
             if summary.vocab_size < vocabSize {
-                FileHandle.standardError.write(Data("note: the text ran out of pairs to merge; the vocabulary has \(summary.vocab_size) ids, not \(vocabSize)\n".utf8))
+                log.notice("the text ran out of pairs to merge; the vocabulary has \(summary.vocab_size) ids, not \(vocabSize)")
             }
             print(try JSONOutput.string(summary), terminator: "")
         }

@@ -70,3 +70,25 @@ import Testing
         #expect(SplitRule(validationFraction: 0.999).isValidation(documentName: "a") == true)
     }
 }
+
+@Suite struct BuiltinManifestTests {
+    /// The copies built into the binary are exactly the repository's files (scripts/embed-builtins.sh).
+    @Test func builtinManifestsAreTheFilesInCorpora() throws {
+        let dir = packageRoot.appendingPathComponent("corpora")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".yaml") }
+        #expect(Set(files.map { String($0.dropLast(5)) }) == Set(BuiltinCorpusManifests.files.keys),
+                "run scripts/embed-builtins.sh after adding or removing a manifest")
+        for f in files {
+            let text = try String(contentsOf: dir.appendingPathComponent(f), encoding: .utf8)
+            #expect(BuiltinCorpusManifests.files[String(f.dropLast(5))] == text, "\(f) differs from its built-in copy: run scripts/embed-builtins.sh")
+        }
+    }
+
+    @Test func builtinsAreFoundWithoutADirectory() throws {
+        let empty = makeTemporaryDirectory("no-corpora"); defer { try? FileManager.default.removeItem(at: empty) }
+        let catalog = CorpusCatalog(directory: empty.path)
+        #expect(try catalog.load("synthetic-zipf").manifest.name == "synthetic-zipf")
+        #expect(try catalog.list().map(\.manifest.name).contains("shakespeare"))
+        #expect(throws: ScaleLabError.self) { try catalog.load("no-such-corpus") }
+    }
+}

@@ -107,3 +107,18 @@ import Training
         #expect(throws: ScaleLabError.self) { try RunData.load(DataConfig(text: [small]), vocabSize: 256, context: 8) }
     }
 }
+
+@Suite struct BuiltinConfigTests {
+    @Test func builtinConfigsAreTheFilesInConfigs() throws {
+        let dir = packageRoot.appendingPathComponent("configs")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".yaml") }
+        #expect(Set(files.map { String($0.dropLast(5)) }) == Set(BuiltinRunConfigs.files.keys),
+                "run scripts/embed-builtins.sh after adding or removing a config")
+        for f in files {
+            let text = try String(contentsOf: dir.appendingPathComponent(f), encoding: .utf8)
+            #expect(BuiltinRunConfigs.files[String(f.dropLast(5))] == text, "\(f) differs from its built-in copy: run scripts/embed-builtins.sh")
+            _ = try RunConfig.parse(yaml: text, source: f)
+        }
+        #expect(try RunConfig.load(path: "/nonexistent/configs/tiny.yaml").name == "tiny")
+    }
+}

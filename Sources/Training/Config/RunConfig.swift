@@ -119,10 +119,21 @@ extension RunConfig {
     /// Reads a YAML config, applies `key=value` overrides (dotted keys; values parsed as YAML, so
     /// `--set model.d_model=128` sets an integer), rejects unknown keys and wrong types naming the
     /// file and the key, and validates.
+    ///
+    /// A path that names no file but whose name is a built-in config (`tiny`, `configs/tiny.yaml`)
+    /// loads the copy built into the binary, so an installed `scalelab` runs the shipped configs
+    /// from any directory.
     public static func load(path: String, overrides: [String] = []) throws -> RunConfig {
         let url = URL(fileURLWithPath: path)
+        guard FileManager.default.fileExists(atPath: path) else {
+            let name = url.deletingPathExtension().lastPathComponent
+            if let text = BuiltinRunConfigs.files[name] {
+                return try parse(yaml: text, source: "built-in configs/\(name).yaml", overrides: overrides)
+            }
+            throw ScaleLabError.io(path: path, reason: "no such config file (built-in configs: \(BuiltinRunConfigs.files.keys.sorted().joined(separator: ", ")))")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ScaleLabError.io(path: path, reason: "cannot read the config file (missing or unreadable)")
+            throw ScaleLabError.io(path: path, reason: "cannot read the config file (unreadable)")
         }
         let text = String(decoding: data, as: UTF8.self)
         return try parse(yaml: text, source: url.path, overrides: overrides)
