@@ -23,6 +23,9 @@ public enum ScalingFit {
         var fits: [LawFit] = []
         var used: [String] = [], usedSeen = Set<String>()
         var excluded: [RunExclusion] = []
+        if !request.options.constraints.isEmpty {
+            for law in request.laws { try request.options.constraints.validate(for: law, parameters: law.constrainableParameters(options: request.options)) }
+        }
         for law in request.laws {
             let set: ObservationSet
             if let s = sets[law.shape] { set = s } else {

@@ -13,7 +13,7 @@ struct PredictCommand: ParsableCommand {
     var fit: String
 
     @Option(help: "Only use this law's fit.")
-    var law: String?
+    var law: LawName?
 
     @Option(help: "Parameters N (vocab: non-vocabulary parameters).")
     var params: Double?
@@ -40,7 +40,6 @@ struct PredictCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let law, LawName(rawValue: law) == nil { throw ValidationError("unknown law '\(law)'") }
         for (name, v) in [("--params", params), ("--tokens", tokens), ("--compute", compute), ("--vocab", vocab), ("--d-model", dModel), ("--unique-tokens", uniqueTokens)] {
             if let v, !(v > 0 && v.isFinite) { throw ValidationError("\(name) must be a positive number") }
         }
@@ -51,7 +50,7 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         var q = PredictionQuery()
-        q.law = law.flatMap(LawName.init(rawValue:))
+        q.law = law
         q.params = params; q.tokens = tokens; q.compute = compute; q.vocabulary = vocab; q.width = dModel
         q.uniqueTokens = uniqueTokens; q.schedulePath = schedule
         let rows = try Prediction.predict(fitFile: fit, query: q)

@@ -20,6 +20,9 @@ public enum Quantity: String, CaseIterable, Sendable, Codable, Hashable {
     case Nv
     /// Unique training tokens (data-constrained law); D/U − 1 is the number of repeated epochs.
     case U
+    /// The IsoFLOP budget that planned a run (results.csv `budget`), in the planner's FLOP
+    /// convention; runs are grouped by it while the law is regressed on the mapped N and C.
+    case budget
 }
 
 /// One row of data: final values of a run, or one logged point of a training curve.

@@ -96,7 +96,7 @@ public enum AnnealingLaw {
             let ri = runIndices(runs)
             let lbfgs = options.lbfgs, delta = options.huberDelta
             let warm = out.best.x
-            let (ci, summary) = Bootstrap.run(runOfPoint: ri.indices, runCount: ri.count, resamples: options.bootstrap, seed: options.seed) { w in
+            let (ci, summary, _) = Bootstrap.run(runOfPoint: ri.indices, runCount: ri.count, resamples: options.bootstrap, seed: options.seed) { w in
                 let obj = HuberObjective(model: model, delta: delta, weights: PointBuffer(w))
                 guard let r = MultiStart.serialBest(obj, starts: warm, options: lbfgs, workspace: LBFGSWorkspace(dimension: 4, memory: lbfgs.memory)) else { return nil }
                 return rawParams(r.x, scale: scale)

@@ -57,21 +57,27 @@ public enum ChinchillaLaw {
         return p
     }
 
-    /// Fits approach 3 to the observations.
-    public static func fit(_ obs: [Observation], options: FitOptions) throws -> LawFit {
-        let p = try points(obs, law: .chinchilla)
+    /// The parameters in the optimiser's order θ = (ln A, ln B, ln E, α, β), with the physical
+    /// defaults: E between 0 and the smallest observed loss, exponents positive.
+    public static func parameters(smallestLoss: Double) -> [LawParameter] {
+        [.logCoefficient("A"), .logCoefficient("B"), .irreducible("E", smallestLoss: smallestLoss), .exponent("alpha"), .exponent("beta")]
+    }
+
+    /// Fits approach 3 to the observations (`law` names the law whose constraints apply).
+    public static func fit(_ obs: [Observation], options: FitOptions, law: LawName = .chinchilla) throws -> LawFit {
+        let p = try points(obs, law: law)
         guard p.loss.count >= 10 else {
-            throw ScaleLabError.invalid("law chinchilla needs at least 10 runs (5 parameters, and spread in both N and D); got \(p.loss.count)")
+            throw ScaleLabError.invalid("law \(law.rawValue) needs at least 10 runs (5 parameters, and spread in both N and D); got \(p.loss.count)")
         }
         guard Set(p.n).count >= 2, Set(p.d).count >= 2 else {
-            throw ScaleLabError.invalid("law chinchilla needs runs at several model sizes N and token counts D")
+            throw ScaleLabError.invalid("law \(law.rawValue) needs runs at several model sizes N and token counts D")
         }
+        let map = try Reparametrization(parameters(smallestLoss: p.loss.min()!), options.constraints.restricted(to: parameterNames), law: law)
         let bN = PointBuffer(p.logN), bD = PointBuffer(p.logD), bL = PointBuffer(p.logL)
         let objective = ChinchillaObjective(logN: bN, logD: bD, logL: bL, delta: options.huberDelta)
-        guard let outcome = MultiStart.minimize(objective, starts: grid(stride: options.gridStride), options: options.lbfgs) else {
-            throw ScaleLabError.invalid("law chinchilla: no start of the grid reached a finite objective")
+        guard let (x, outcome) = map.minimize(objective, starts: grid(stride: options.gridStride), options: options.lbfgs) else {
+            throw ScaleLabError.invalid("law \(law.rawValue): no start of the grid reached a finite objective")
         }
-        let x = outcome.best.x
         let params = named(x)
         let predicted = zip(p.n, p.d).map { loss(params, n: $0, d: $1) }
         var fit = LawFit(law: .chinchilla, params: params, derived: derived(params), nPoints: p.loss.count,
@@ -81,22 +87,35 @@ public enum ChinchillaLaw {
                                     "finite_starts": Double(outcome.finiteStarts), "best_start": Double(outcome.bestStartIndex),
                                     "iterations": Double(outcome.best.iterations)],
                          notes: ["log L = LSE(a - alpha log N, b - beta log D, e); summed Huber of log residuals; L-BFGS from the 4500-point Hoffmann grid; D = C/(6N) where only C was given"])
+        fit.diagnostics = ParametricDiagnosis.diagnose(map: map, theta: x, targets: p.logL,
+                                                       predictors: ["N": p.n, "D": p.d, "C": zip(p.n, p.d).map { 6 * $0 * $1 }]) { t in
+            zip(p.logN, p.logD).map { logLoss(t, logN: $0, logD: $1) }
+        }
+        fit.range = FittedRange(n: p.n, d: p.d)
         if options.bootstrap > 0 {
             let runIndex = runIndices(p.runs)
-            let starts = bootstrapStarts(optimum: x, gridStarts: options.bootstrapGridStarts)
+            let starts = map.reduceStarts(bootstrapStarts(optimum: x, gridStarts: options.bootstrapGridStarts))
             let lbfgs = options.lbfgs, delta = options.huberDelta
-            let (ci, summary) = Bootstrap.run(runOfPoint: runIndex.indices, runCount: runIndex.count, resamples: options.bootstrap, seed: options.seed) { w in
+            let (ci, summary, samples) = Bootstrap.run(runOfPoint: runIndex.indices, runCount: runIndex.count, resamples: options.bootstrap, seed: options.seed) { w in
                 let obj = ChinchillaObjective(logN: bN, logD: bD, logL: bL, weights: PointBuffer(w), delta: delta)
-                let ws = LBFGSWorkspace(dimension: 5, memory: lbfgs.memory)
-                guard let r = MultiStart.serialBest(obj, starts: starts, options: lbfgs, workspace: ws) else { return nil }
-                var out = named(r.x)
+                let ws = LBFGSWorkspace(dimension: max(map.freeCount, 1), memory: lbfgs.memory)
+                guard let r = map.serialBest(obj, reducedStarts: starts, options: lbfgs, workspace: ws) else { return nil }
+                var out = named(r.theta)
                 for (k, v) in derived(out) where k == "a" || k == "b" { out[k] = v }
                 return out
             }
             fit.ci95 = ci
             fit.bootstrap = summary
+            fit.bootstrapSamples = samples
         }
         return fit
+    }
+
+    /// log L̂ = LSE(a − α log N, b − β log D, e) at internal θ.
+    static func logLoss(_ t: [Double], logN: Double, logD: Double) -> Double {
+        let u = t[0] - t[3] * logN, v = t[1] - t[4] * logD, w = t[2]
+        let m = max(u, v, w)
+        return m + Foundation.log(Foundation.exp(u - m) + Foundation.exp(v - m) + Foundation.exp(w - m))
     }
 
     /// Warm start at the optimum, then `gridStarts` evenly spaced grid points (all of them at 4500).

@@ -36,9 +36,13 @@ public struct FitOptions: Sendable {
     public var annealingLambda: Double = 0.999
     /// IsoFLOP: runs whose compute differs by less than this relative amount share a budget.
     public var isoFLOPBudgetTolerance: Double = 0.05
+    /// IsoFLOP: distinct model sizes (centred on the budget's best) each parabola is fitted on.
+    public var isoFLOPWindow: Int = 5
     /// Fraction of runs (largest compute) held out and predicted, for `--holdout`.
     public var holdoutFraction: Double? = nil
     public var lbfgs: LBFGSOptions = .tight
+    /// `--fix` and `--bound`, and whether the physical default bounds apply.
+    public var constraints = ParameterConstraints()
 
     public init() {}
 }
