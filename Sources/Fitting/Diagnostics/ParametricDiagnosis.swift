@@ -5,8 +5,9 @@ import Foundation
 enum ParametricDiagnosis {
     /// `predict(θ)` gives the law's outputs in the space of `targets` (log loss for log-space
     /// fits); `predictors` are the inputs (N, D, C) for the residual trend.
+    /// `notALaw` carries law-specific findings (a term that vanishes, a slope of the wrong sign).
     static func diagnose(map: Reparametrization, theta: [Double], targets: [Double], predictors: [String: [Double]],
-                         predict: ([Double]) -> [Double]) -> FitDiagnostics {
+                         notALaw: [String] = [], predict: ([Double]) -> [Double]) -> FitDiagnostics {
         var d = FitDiagnostics()
         d.constraints = map.summary
         d.onBounds = map.boundHits(theta)
@@ -20,6 +21,7 @@ enum ParametricDiagnosis {
             d.residualStructure = ResidualStructure.of(residuals: zip(predicted, targets).map { $0 - $1 }, predicted: predicted, predictors: predictors)
         }
         d.verdict = verdict(map: map, theta: theta, diagnostics: &d, identifiability: id)
+        if !notALaw.isEmpty { d.verdict = Verdict(level: .notALaw, reason: (notALaw + (d.verdict.level == .notALaw ? [d.verdict.reason] : [])).joined(separator: "; ")) }
         return d
     }
 
@@ -49,7 +51,7 @@ enum ParametricDiagnosis {
             if r > 1, !d.notIdentified.contains(name) { d.notIdentified.append(name); notIdentified.append(name) }
             else if r > 0.25 { weak.append("\(name) ±\(Int((100 * r).rounded()))%") }
         }
-        if let c = id.condition, c > 1e8 { weak.append("near-flat direction (condition \(String(format: "%.1e", c)))") }
+        if let c = id.condition, c > 1e6 { weak.append("near-flat direction (condition \(String(format: "%.1e", c)))") }
         if d.residualStructure?.systematic == true { weak.append("residuals follow a trend the law misses") }
         if !notALaw.isEmpty { return Verdict(level: .notALaw, reason: notALaw.joined(separator: "; ")) }
         if !notIdentified.isEmpty {

@@ -88,7 +88,8 @@ public enum ChinchillaLaw {
                                     "iterations": Double(outcome.best.iterations)],
                          notes: ["log L = LSE(a - alpha log N, b - beta log D, e); summed Huber of log residuals; L-BFGS from the 4500-point Hoffmann grid; D = C/(6N) where only C was given"])
         fit.diagnostics = ParametricDiagnosis.diagnose(map: map, theta: x, targets: p.logL,
-                                                       predictors: ["N": p.n, "D": p.d, "C": zip(p.n, p.d).map { 6 * $0 * $1 }]) { t in
+                                                       predictors: ["N": p.n, "D": p.d, "C": zip(p.n, p.d).map { 6 * $0 * $1 }],
+                                                       notALaw: vanishingTerms(params, p)) { t in
             zip(p.logN, p.logD).map { logLoss(t, logN: $0, logD: $1) }
         }
         fit.range = FittedRange(n: p.n, d: p.d)
@@ -109,6 +110,21 @@ public enum ChinchillaLaw {
             fit.bootstrapSamples = samples
         }
         return fit
+    }
+
+    /// A term that contributes less than 0.1% of the loss at every run (A/N^α → 0 as α → ∞,
+    /// or → a constant as α → 0): the loss does not fall with that quantity in these data.
+    static func vanishingTerms(_ params: [String: Double], _ p: Points) -> [String] {
+        var out: [String] = []
+        for (name, coef, exp, xs) in [("N", "A", "alpha", p.n), ("D", "B", "beta", p.d)] {
+            guard let c = params[coef], let e = params[exp] else { continue }
+            let terms = xs.map { c / Foundation.pow($0, e) }
+            let spread = (terms.max() ?? 0) - (terms.min() ?? 0)
+            if spread < 1e-3 * p.loss.min()! {
+                out.append("the \(coef)/\(name)^\(exp) term does not change over the runs (\(exp) = \(fmt(e))): the loss does not fall with \(name) in these data")
+            }
+        }
+        return out
     }
 
     /// log L̂ = LSE(a − α log N, b − β log D, e) at internal θ.

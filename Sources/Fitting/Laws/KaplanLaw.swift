@@ -108,7 +108,9 @@ public enum KaplanLaw {
                          settings: ["irreducible": options.kaplanIrreducible ? 1 : 0],
                          notes: [q == .C ? "L(C) on the compute-efficient frontier (runs below every run of smaller C)"
                                          : "lowest loss at each distinct \(q.rawValue)", "Levenberg-Marquardt least squares on log loss"])
-        fit.diagnostics = ParametricDiagnosis.diagnose(map: map, theta: theta, targets: logL, predictors: [q.rawValue: pts.map { $0[q]! }]) { t in
+        // Loss that does not fall with X (log-log slope ≥ 0) has no power law in X to find.
+        let notALaw = line[1] >= 0 ? ["the loss does not fall with \(q.rawValue) (log-log slope \(String(format: "%+.3g", line[1])))"] : []
+        fit.diagnostics = ParametricDiagnosis.diagnose(map: map, theta: theta, targets: logL, predictors: [q.rawValue: pts.map { $0[q]! }], notALaw: notALaw) { t in
             var g = [Double](repeating: 0, count: t.count)
             return t.withUnsafeBufferPointer { tb in g.withUnsafeMutableBufferPointer { gb in (0..<logX.count).map { model.output($0, tb.baseAddress!, gb.baseAddress!) } } }
         }
