@@ -60,6 +60,12 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Fraction of runs (largest compute) held out by --holdout.")
     var holdoutFraction: Double = 0.2
 
+    @Option(help: "Rollout by compute: predict each of the K largest compute levels from the runs below it (0: none).")
+    var rolloutSteps: Int = 5
+
+    @Option(help: "Flag runs whose loss still fell by more than this fraction per doubling of tokens at the end.")
+    var unconvergedThreshold: Double = 0.05
+
     @Flag(help: "Print the fit as JSON on standard output.")
     var json = false
 
@@ -69,6 +75,7 @@ struct FitCommand: ParsableCommand {
     func validate() throws {
         guard !laws.isEmpty else { throw ValidationError("name at least one --law: \(LawName.allCases.map(\.rawValue).joined(separator: ", "))") }
         guard bootstrap >= 0, bootstrapGridStarts >= 0, dropHighestLoss >= 0, gridStride >= 1 else { throw ValidationError("--bootstrap, --bootstrap-grid-starts and --drop-highest-loss must be ≥ 0, --grid-stride ≥ 1") }
+        guard rolloutSteps >= 0, unconvergedThreshold > 0 else { throw ValidationError("--rollout-steps must be ≥ 0 and --unconverged-threshold positive") }
         guard huberDelta > 0 else { throw ValidationError("--huber-delta must be positive") }
         guard lambda > 0, lambda <= 1 else { throw ValidationError("--lambda must be in (0, 1]") }
         guard holdoutFraction > 0, holdoutFraction < 1 else { throw ValidationError("--holdout-fraction must be in (0, 1)") }
@@ -87,6 +94,8 @@ struct FitCommand: ParsableCommand {
         options.kaplanIrreducible = irreducible
         options.annealingLambda = lambda
         options.holdoutFraction = holdout ? holdoutFraction : nil
+        options.rolloutSteps = rolloutSteps
+        options.unconvergedThreshold = unconvergedThreshold
         for f in fixes { try options.constraints.addFix(f) }
         for b in bounds { try options.constraints.addBound(b) }
         options.constraints.physicalDefaults = !noPhysicalBounds

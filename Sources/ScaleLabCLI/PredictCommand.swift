@@ -58,6 +58,11 @@ struct PredictCommand: ParsableCommand {
         for r in rows {
             let values = r.values.keys.sorted().map { "\($0)=\(String(format: "%.6g", r.values[$0]!))" }.joined(separator: " ")
             print("\(r.law)\(r.variable.map { " L(\($0))" } ?? ""): \(values)")
+            if let pi = r.predictionInterval, pi.count == 2 {
+                print("  \(Int(((r.intervalLevel ?? 0.9) * 100).rounded()))% prediction interval of the loss: [\(String(format: "%.6g", pi[0])), \(String(format: "%.6g", pi[1]))]")
+            }
+            if let ex = r.extrapolation, !ex.isEmpty { print("  extrapolating: " + ex.joined(separator: "; ")) }
+            else if r.extrapolation != nil { print("  inside the fitted range") }
             for p in r.curve ?? [] { print("  step \(Int(p[0])): loss \(String(format: "%.6g", p[1]))") }
         }
     }

@@ -80,12 +80,12 @@ public enum DataConstrainedLaw {
         if options.bootstrap > 0 {
             let ri = runIndices(obs.map(\.run))
             let lbfgs = options.lbfgs, delta = options.huberDelta, warm = out.best.x
-            let (ci, summary, _) = Bootstrap.run(runOfPoint: ri.indices, runCount: ri.count, resamples: options.bootstrap, seed: options.seed) { w in
+            let (ci, summary, samples) = Bootstrap.run(runOfPoint: ri.indices, runCount: ri.count, resamples: options.bootstrap, seed: options.seed) { w in
                 let obj = HuberObjective(model: model, delta: delta, weights: PointBuffer(w))
                 guard let r = MultiStart.serialBest(obj, starts: warm, options: lbfgs, workspace: LBFGSWorkspace(dimension: 2, memory: lbfgs.memory)) else { return nil }
                 return ["R_D_star": Foundation.exp(r.x[0]), "R_N_star": Foundation.exp(r.x[1])]
             }
-            fit.ci95 = ci; fit.bootstrap = summary
+            fit.ci95 = ci; fit.bootstrap = summary; fit.bootstrapSamples = samples
             fit.notes.append("bootstrap intervals are for R*_D and R*_N with the base law held fixed")
         }
         return fit

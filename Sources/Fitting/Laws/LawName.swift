@@ -40,6 +40,12 @@ public struct FitOptions: Sendable {
     public var isoFLOPWindow: Int = 5
     /// Fraction of runs (largest compute) held out and predicted, for `--holdout`.
     public var holdoutFraction: Double? = nil
+    /// Rollout by compute: how many of the largest compute levels to predict from the runs
+    /// below each (0: no rollout).
+    public var rolloutSteps: Int = 0
+    /// A run is flagged unconverged when its loss still fell by more than this fraction per
+    /// doubling of tokens over the last fifth of its curve.
+    public var unconvergedThreshold: Double = 0.05
     public var lbfgs: LBFGSOptions = .tight
     /// `--fix` and `--bound`, and whether the physical default bounds apply.
     public var constraints = ParameterConstraints()
