@@ -6,7 +6,7 @@ enum LossPrediction {
     /// Whether a law's fit predicts the final loss of a run.
     static func predictsLoss(_ law: LawName) -> Bool {
         switch law {
-        case .chinchilla, .kaplan, .vocab, .dataConstrained: return true
+        case .chinchilla, .kaplan, .vocab, .dataConstrained, .kaplanJoint, .overtraining: return true
         default: return false
         }
     }
@@ -25,6 +25,12 @@ enum LossPrediction {
         case .dataConstrained:
             guard let n = o[.N], let d = o[.D], let u = o[.U] else { return nil }
             return DataConstrainedLaw.loss(fit.params, n: n, d: d, unique: u)
+        case .kaplanJoint:
+            guard let n = o[.N], let d = o[.D] else { return nil }
+            return KaplanJointLaw.loss(fit.params, n: n, d: d)
+        case .overtraining:
+            guard let n = o[.N], let d = o[.D] else { return nil }
+            return OvertrainingLaw.loss(fit.params, n: n, d: d)
         default: return nil
         }
     }
@@ -62,6 +68,13 @@ public struct PredictionRow: Codable, Sendable {
         case law, variable, values, curve, extrapolation
         case predictionInterval = "prediction_interval", intervalLevel = "interval_level"
     }
+}
+
+/// An observation from named inputs (predictions at a query point).
+func obs(_ values: [Quantity: Double]) -> Observation {
+    var o = Observation(run: "query", source: "query", values: values)
+    o.deriveComputeOrTokens()
+    return o
 }
 
 public enum Prediction {
@@ -110,6 +123,11 @@ public enum Prediction {
         case .vocab: return ["E", "A1", "A2", "B", "alpha", "alpha2"]
         case .dataConstrained: return ChinchillaLaw.parameterNames + DataConstrainedLaw.decayParameterNames
         case .annealing: return ["L0", "A", "alpha", "C"]
+        case .kaplanJoint: return KaplanJointLaw.parameterNames
+        case .overtraining: return OvertrainingLaw.parameterNames
+        case .hyperparams: return Array(HyperparameterLaw.parameterNames.prefix(3))
+        case .vocabIsoFLOP: return ["gamma", "k"]
+        case .vocabDerivative: return ["f_a", "f_b", "f_c"]
         }
     }
 
@@ -177,6 +195,20 @@ public enum Prediction {
             if let n = q.params, let d = q.tokens {
                 let u = q.uniqueTokens ?? d
                 return row(["N": n, "D": d, "U": u, "loss": DataConstrainedLaw.loss(p, n: n, d: d, unique: u)])
+            }
+        case .kaplanJoint, .overtraining:
+            if let n = q.params, let d = q.tokens {
+                return row(["N": n, "D": d, "C": 6 * n * d, "loss": LossPrediction.loss(fit, obs([.N: n, .D: d])) ?? .nan])
+            }
+        case .hyperparams:
+            if let n = q.params, let d = q.tokens {
+                return row(["N": n, "D": d, "lr_opt": HyperparameterLaw.learningRate(fit.params, n: n, d: d), "batch_opt": HyperparameterLaw.batchSize(fit.params, d: d)])
+            }
+        case .vocabIsoFLOP:
+            if let c = q.compute, let k = fit.params["k"], let g = fit.params["gamma"] { return row(["C": c, "Nv_opt": k * Foundation.pow(c, g)]) }
+        case .vocabDerivative:
+            if let n = q.params, let w = q.width, let v = VocabDerivativeLaw.optimalVocabulary(fit.params, nonVocabParams: n, width: w) {
+                return row(["N": n, "d": w, "V_opt": v, "Nv_opt": v * w])
             }
         case .annealing:
             if let path = q.schedulePath {

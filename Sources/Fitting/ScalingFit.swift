@@ -76,6 +76,11 @@ public enum ScalingFit {
         case .vocab: return [try VocabLaw.fit(obs, options: options)]
         case .annealing: return [try AnnealingLaw.fit(obs, options: options)]
         case .dataConstrained: return [try DataConstrainedLaw.fit(obs, options: options)]
+        case .kaplanJoint: return [try KaplanJointLaw.fit(obs, options: options)]
+        case .overtraining: return [try OvertrainingLaw.fit(obs, options: options)]
+        case .hyperparams: return [try HyperparameterLaw.fit(obs, options: options)]
+        case .vocabIsoFLOP: return [try VocabIsoFLOPLaw.fit(obs, options: options)]
+        case .vocabDerivative: return [try VocabDerivativeLaw.fit(obs, options: options)]
         }
     }
 }

@@ -43,8 +43,8 @@ struct PredictCommand: ParsableCommand {
         for (name, v) in [("--params", params), ("--tokens", tokens), ("--compute", compute), ("--vocab", vocab), ("--d-model", dModel), ("--unique-tokens", uniqueTokens)] {
             if let v, !(v > 0 && v.isFinite) { throw ValidationError("\(name) must be a positive number") }
         }
-        guard (params != nil && tokens != nil) || compute != nil || schedule != nil else {
-            throw ValidationError("give --params N and --tokens D, or --compute C, or --schedule FILE")
+        guard (params != nil && tokens != nil) || compute != nil || schedule != nil || (params != nil && dModel != nil) else {
+            throw ValidationError("give --params N and --tokens D, or --compute C, or --schedule FILE (vocab-derivative: --params N --d-model d)")
         }
     }
 

@@ -5,6 +5,8 @@ extension LawName {
         case .chinchilla: return ChinchillaLaw.parameterNames
         case .kaplan: return KaplanLaw.parameterNames(irreducible: options.kaplanIrreducible)
         case .dataConstrained: return ChinchillaLaw.parameterNames + DataConstrainedLaw.decayParameterNames
+        case .kaplanJoint: return KaplanJointLaw.parameterNames
+        case .overtraining: return OvertrainingLaw.parameterNames
         default: return []
         }
     }

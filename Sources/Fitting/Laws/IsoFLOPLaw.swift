@@ -30,7 +30,7 @@ public enum IsoFLOPLaw {
         var budgets: [IsoFLOPBudget] = []
         var cs: [Double] = [], nOpts: [Double] = []
         for g in groups {
-            let b = budget(g, window: options.isoFLOPWindow)
+            let b = budget(g, window: options.isoFLOPWindow, size: .N) { $0[.loss]! }
             budgets.append(b)
             if b.excluded == nil, let n = b.nOpt { cs.append(b.compute); nOpts.append(n) }
         }
@@ -69,19 +69,20 @@ public enum IsoFLOPLaw {
         return (groups, byColumn)
     }
 
-    /// One budget's parabola around its best size.
-    static func budget(_ g: [Observation], window: Int) -> IsoFLOPBudget {
+    /// One budget's parabola of `loss` in ln `size` (N; N_v for the vocabulary law) around its
+    /// best size; `nOpt` is the vertex in that size.
+    static func budget(_ g: [Observation], window: Int, size: Quantity, loss: (Observation) -> Double) -> IsoFLOPBudget {
         let logC = g.map { Foundation.log($0[.C]!) }
         var b = IsoFLOPBudget(compute: Foundation.exp(logC.reduce(0, +) / Double(g.count)), points: g.count, nOpt: nil, lossAtOpt: nil, excluded: nil)
         // Mean loss per distinct size (seeds of one size average).
         var bySize: [Double: [Double]] = [:]
-        for o in g { bySize[o[.N]!, default: []].append(o[.loss]!) }
+        for o in g { bySize[o[size]!, default: []].append(loss(o)) }
         let sizes = bySize.keys.sorted()
         guard sizes.count >= 3 else { b.excluded = "\(sizes.count) model sizes; a parabola needs 3 or more"; return b }
         let mean = sizes.map { s in bySize[s]!.reduce(0, +) / Double(bySize[s]!.count) }
         let best = mean.indices.min { mean[$0] < mean[$1] }!
         if best == 0 || best == sizes.count - 1 {
-            b.excluded = "lowest loss at the \(best == 0 ? "smallest" : "largest") sampled size N=\(fmt(sizes[best])): the optimum may lie beyond the sizes trained (no interior minimum)"
+            b.excluded = "lowest loss at the \(best == 0 ? "smallest" : "largest") sampled size \(size.rawValue)=\(fmt(sizes[best])): the optimum may lie beyond the sizes trained (no interior minimum)"
             return b
         }
         let half = max(1, (max(window, 3) - 1) / 2)
@@ -89,8 +90,8 @@ public enum IsoFLOPLaw {
         let used = Array(sizes[lo...hi])
         b.sizesUsed = used
         let usedSet = Set(used)
-        let pts = g.filter { usedSet.contains($0[.N]!) }
-        let xs = pts.map { Foundation.log($0[.N]!) }, ls = pts.map { $0[.loss]! }
+        let pts = g.filter { usedSet.contains($0[size]!) }
+        let xs = pts.map { Foundation.log($0[size]!) }, ls = pts.map(loss)
         let mx = xs.reduce(0, +) / Double(xs.count)
         guard let q = DenseSolve.leastSquares(xs.flatMap { [1, $0 - mx, ($0 - mx) * ($0 - mx)] }, ls, rows: xs.count, columns: 3) else {
             b.excluded = "parabola fit is singular"; return b
@@ -98,7 +99,7 @@ public enum IsoFLOPLaw {
         guard q[2] > 0 else { b.excluded = "parabola around the best size opens downwards: no minimum"; return b }
         let v = -q[1] / (2 * q[2]) + mx
         guard v >= Foundation.log(used.first!), v <= Foundation.log(used.last!) else {
-            b.excluded = "parabola vertex N=\(fmt(Foundation.exp(v))) lies outside the sizes it was fitted on"; return b
+            b.excluded = "parabola vertex \(size.rawValue)=\(fmt(Foundation.exp(v))) lies outside the sizes it was fitted on"; return b
         }
         b.nOpt = Foundation.exp(v)
         b.lossAtOpt = q[0] - q[1] * q[1] / (4 * q[2])

@@ -88,31 +88,21 @@ public enum KaplanLaw {
             let minL = observed.min()!
             starts = [0.1, 0.5, 0.9].flatMap { f in starts.map { $0 + [Foundation.log(f * minL)] } }
         }
-        var best: MinimizationResult?
-        let constrained = ReparametrizedModel(model, map)
-        if map.freeCount > 0 {
-            for s in starts {
-                let r = LevenbergMarquardt.minimize(constrained, from: map.reduce(s))
-                if r.value.isFinite && (best == nil || r.value < best!.value) { best = r }
-            }
-        } else {
-            best = MinimizationResult(x: [], value: 0, iterations: 0, evaluations: 0, stop: .gradientTolerance)
+        guard let (theta, value) = ConstrainedLeastSquares.fit(model, map: map, starts: starts) else {
+            throw ScaleLabError.invalid("law kaplan: the fit of L(\(q.rawValue)) did not converge")
         }
-        guard let r = best else { throw ScaleLabError.invalid("law kaplan: the fit of L(\(q.rawValue)) did not converge") }
-        let theta = map.theta(r.x)
         let params = map.natural(theta)
         let predicted = pts.map { loss(params, variable: q, x: $0[q]!) }
         var fit = LawFit(law: .kaplan, variable: q.rawValue, params: params, nPoints: pts.count,
-                         goodness: .of(observed: observed, predicted: predicted, objective: r.value),
+                         goodness: .of(observed: observed, predicted: predicted, objective: value),
                          residuals: zip(pts, predicted).map { Residual(run: $0.run, observed: $0[.loss]!, predicted: $1) },
                          settings: ["irreducible": options.kaplanIrreducible ? 1 : 0],
                          notes: [q == .C ? "L(C) on the compute-efficient frontier (runs below every run of smaller C)"
                                          : "lowest loss at each distinct \(q.rawValue)", "Levenberg-Marquardt least squares on log loss"])
         // Loss that does not fall with X (log-log slope ≥ 0) has no power law in X to find.
         let notALaw = line[1] >= 0 ? ["the loss does not fall with \(q.rawValue) (log-log slope \(String(format: "%+.3g", line[1])))"] : []
-        fit.diagnostics = ParametricDiagnosis.diagnose(map: map, theta: theta, targets: logL, predictors: [q.rawValue: pts.map { $0[q]! }], notALaw: notALaw) { t in
-            var g = [Double](repeating: 0, count: t.count)
-            return t.withUnsafeBufferPointer { tb in g.withUnsafeMutableBufferPointer { gb in (0..<logX.count).map { model.output($0, tb.baseAddress!, gb.baseAddress!) } } }
+        fit.diagnostics = ParametricDiagnosis.diagnose(map: map, theta: theta, targets: logL, predictors: [q.rawValue: pts.map { $0[q]! }], notALaw: notALaw) {
+            ConstrainedLeastSquares.outputs(model, $0)
         }
         fit.range = FittedRange([q.rawValue: pts.map { $0[q]! }])
         return fit

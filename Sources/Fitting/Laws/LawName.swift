@@ -7,6 +7,11 @@ public enum LawName: String, CaseIterable, Sendable, Codable {
     case vocab
     case annealing
     case dataConstrained = "data-constrained"
+    case kaplanJoint = "kaplan-joint"
+    case overtraining
+    case hyperparams
+    case vocabIsoFLOP = "vocab-isoflop"
+    case vocabDerivative = "vocab-derivative"
 
     /// Whether the law is fitted to final values (one row per run) or to training curves.
     public var shape: DataShape {
