@@ -42,6 +42,9 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Approach 3: use every k-th start of the 4500-point Hoffmann grid (1: all, as published).")
     var gridStride: Int = 1
 
+    @Flag(help: "Approach 3: polish every start to the tight tolerances (no loose screening pass first; slower, for comparison).")
+    var noScreening = false
+
     @Option(help: "Seed of the bootstrap resampling.")
     var seed: UInt64 = 0
 
@@ -95,6 +98,7 @@ struct FitCommand: ParsableCommand {
         options.annealingLambda = lambda
         options.holdoutFraction = holdout ? holdoutFraction : nil
         options.rolloutSteps = rolloutSteps
+        if noScreening { options.screening = nil }
         options.unconvergedThreshold = unconvergedThreshold
         for f in fixes { try options.constraints.addFix(f) }
         for b in bounds { try options.constraints.addBound(b) }

@@ -273,7 +273,7 @@ public struct ReparametrizedModel<M: PointwiseModel>: PointwiseModel {
 extension Reparametrization {
     /// Multi-start L-BFGS in the free coordinates from full-θ starts; returns the best full θ.
     /// With every parameter fixed the objective is only evaluated.
-    func minimize<O: DifferentiableObjective>(_ objective: O, starts: [Double], options: LBFGSOptions) -> (theta: [Double], outcome: MultiStart.Outcome)? {
+    func minimize<O: DifferentiableObjective>(_ objective: O, starts: [Double], options: LBFGSOptions, screening: MultiStart.Screening? = nil) -> (theta: [Double], outcome: MultiStart.Outcome)? {
         if freeCount == 0 {
             let t = theta([])
             var g = [Double](repeating: 0, count: dimension)
@@ -282,14 +282,15 @@ extension Reparametrization {
             let r = MinimizationResult(x: [], value: f, iterations: 0, evaluations: 1, stop: .gradientTolerance)
             return (t, MultiStart.Outcome(best: r, bestStartIndex: 0, finiteStarts: 1, totalStarts: 1, totalEvaluations: 1, stopCounts: [.gradientTolerance: 1]))
         }
-        guard let out = MultiStart.minimize(ReparametrizedObjective(objective, self), starts: reduceStarts(starts), options: options) else { return nil }
+        guard let out = MultiStart.minimize(ReparametrizedObjective(objective, self), starts: reduceStarts(starts), options: options, screening: screening) else { return nil }
         return (theta(out.best.x), out)
     }
 
     /// The best of several full-θ starts on the calling thread (bootstrap refits).
-    func serialBest<O: DifferentiableObjective>(_ objective: O, reducedStarts: [Double], options: LBFGSOptions, workspace: LBFGSWorkspace) -> (theta: [Double], value: Double)? {
+    func serialBest<O: DifferentiableObjective>(_ objective: O, reducedStarts: [Double], options: LBFGSOptions, workspace: LBFGSWorkspace,
+                                                screening: MultiStart.Screening? = nil) -> (theta: [Double], value: Double)? {
         if freeCount == 0 { return nil }
-        guard let r = MultiStart.serialBest(ReparametrizedObjective(objective, self), starts: reducedStarts, options: options, workspace: workspace) else { return nil }
+        guard let r = MultiStart.serialBest(ReparametrizedObjective(objective, self), starts: reducedStarts, options: options, workspace: workspace, screening: screening) else { return nil }
         return (theta(r.x), r.value)
     }
 }

@@ -75,7 +75,7 @@ public enum ChinchillaLaw {
         let map = try Reparametrization(parameters(smallestLoss: p.loss.min()!), options.constraints.restricted(to: parameterNames), law: law)
         let bN = PointBuffer(p.logN), bD = PointBuffer(p.logD), bL = PointBuffer(p.logL)
         let objective = ChinchillaObjective(logN: bN, logD: bD, logL: bL, delta: options.huberDelta)
-        guard let (x, outcome) = map.minimize(objective, starts: grid(stride: options.gridStride), options: options.lbfgs) else {
+        guard let (x, outcome) = map.minimize(objective, starts: grid(stride: options.gridStride), options: options.lbfgs, screening: options.screening) else {
             throw ScaleLabError.invalid("law \(law.rawValue): no start of the grid reached a finite objective")
         }
         let params = named(x)
@@ -85,7 +85,7 @@ public enum ChinchillaLaw {
                          residuals: (0..<p.loss.count).map { Residual(run: p.runs[$0], observed: p.loss[$0], predicted: predicted[$0]) },
                          settings: ["huber_delta": options.huberDelta, "grid_stride": Double(max(options.gridStride, 1)), "grid_starts": Double(outcome.totalStarts),
                                     "finite_starts": Double(outcome.finiteStarts), "best_start": Double(outcome.bestStartIndex),
-                                    "iterations": Double(outcome.best.iterations)],
+                                    "iterations": Double(outcome.best.iterations), "refined_starts": Double(outcome.refinedStarts ?? outcome.totalStarts)],
                          notes: ["log L = LSE(a - alpha log N, b - beta log D, e); summed Huber of log residuals; L-BFGS from the 4500-point Hoffmann grid; D = C/(6N) where only C was given"])
         fit.diagnostics = ParametricDiagnosis.diagnose(map: map, theta: x, targets: p.logL,
                                                        predictors: ["N": p.n, "D": p.d, "C": zip(p.n, p.d).map { 6 * $0 * $1 }],
@@ -96,11 +96,15 @@ public enum ChinchillaLaw {
         if options.bootstrap > 0 {
             let runIndex = runIndices(p.runs)
             let starts = map.reduceStarts(bootstrapStarts(optimum: x, gridStarts: options.bootstrapGridStarts))
-            let lbfgs = options.lbfgs, delta = options.huberDelta
+            let lbfgs = options.lbfgs, delta = options.huberDelta, screening = options.screening
             let (ci, summary, samples) = Bootstrap.run(runOfPoint: runIndex.indices, runCount: runIndex.count, resamples: options.bootstrap, seed: options.seed) { w in
-                let obj = ChinchillaObjective(logN: bN, logD: bD, logL: bL, weights: PointBuffer(w), delta: delta)
+                // Runs not drawn (weight 0, about 37% of them) are left out of the resample's
+                // objective instead of being evaluated at weight 0 on every step.
+                let kept = w.indices.filter { w[$0] > 0 }
+                let obj = ChinchillaObjective(logN: PointBuffer(kept.map { p.logN[$0] }), logD: PointBuffer(kept.map { p.logD[$0] }),
+                                              logL: PointBuffer(kept.map { p.logL[$0] }), weights: PointBuffer(kept.map { w[$0] }), delta: delta)
                 let ws = LBFGSWorkspace(dimension: max(map.freeCount, 1), memory: lbfgs.memory)
-                guard let r = map.serialBest(obj, reducedStarts: starts, options: lbfgs, workspace: ws) else { return nil }
+                guard let r = map.serialBest(obj, reducedStarts: starts, options: lbfgs, workspace: ws, screening: screening) else { return nil }
                 var out = named(r.theta)
                 for (k, v) in derived(out) where k == "a" || k == "b" { out[k] = v }
                 return out

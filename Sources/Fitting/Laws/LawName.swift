@@ -52,6 +52,9 @@ public struct FitOptions: Sendable {
     /// doubling of tokens over the last fifth of its curve.
     public var unconvergedThreshold: Double = 0.05
     public var lbfgs: LBFGSOptions = .tight
+    /// Approach 3's multi-start: screen every start at a loose tolerance, refine the best
+    /// endpoints tightly (nil: every start to the tight tolerance).
+    public var screening: MultiStart.Screening? = .standard
     /// `--fix` and `--bound`, and whether the physical default bounds apply.
     public var constraints = ParameterConstraints()
 

@@ -70,6 +70,9 @@ public enum PredictionIntervals {
         let train = lv.dropLast().flatMap { $0 }
         var quiet = options
         quiet.rolloutSteps = 0; quiet.holdoutFraction = nil
+        // The interval's refits start from the held-out fit's optimum plus a few grid starts
+        // (the default), not the user's full-grid setting, which is for the parameter intervals.
+        quiet.bootstrapGridStarts = min(options.bootstrapGridStarts, FitOptions().bootstrapGridStarts)
         guard let fit = (try? ScalingFit.fitLaw(law, train, options: quiet))?.first(where: { $0.variable == variable }) else { return nil }
         let samples = fit.bootstrapSamples ?? Self.samples(law: law, variable: variable, train, resamples: options.bootstrap, seed: options.seed, options: options)
         var points: [IntervalPoint] = []
