@@ -63,6 +63,9 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Fraction of runs (largest compute) held out by --holdout.")
     var holdoutFraction: Double = 0.2
 
+    @Option(help: "IsoFLOP laws: distinct sizes (centred on each budget's best) each parabola is fitted on; at least 3.")
+    var isoflopWindow: Int = 5
+
     @Option(help: "Rollout by compute: predict each of the K largest compute levels from the runs below it (0: none).")
     var rolloutSteps: Int = 5
 
@@ -78,6 +81,7 @@ struct FitCommand: ParsableCommand {
     func validate() throws {
         guard !laws.isEmpty else { throw ValidationError("name at least one --law: \(LawName.allCases.map(\.rawValue).joined(separator: ", "))") }
         guard bootstrap >= 0, bootstrapGridStarts >= 0, dropHighestLoss >= 0, gridStride >= 1 else { throw ValidationError("--bootstrap, --bootstrap-grid-starts and --drop-highest-loss must be ≥ 0, --grid-stride ≥ 1") }
+        guard isoflopWindow >= 3 else { throw ValidationError("--isoflop-window must be at least 3 (a parabola needs 3 sizes)") }
         guard rolloutSteps >= 0, unconvergedThreshold > 0 else { throw ValidationError("--rollout-steps must be ≥ 0 and --unconverged-threshold positive") }
         guard huberDelta > 0 else { throw ValidationError("--huber-delta must be positive") }
         guard lambda > 0, lambda <= 1 else { throw ValidationError("--lambda must be in (0, 1]") }
@@ -98,6 +102,7 @@ struct FitCommand: ParsableCommand {
         options.annealingLambda = lambda
         options.holdoutFraction = holdout ? holdoutFraction : nil
         options.rolloutSteps = rolloutSteps
+        options.isoFLOPWindow = isoflopWindow
         if noScreening { options.screening = nil }
         options.unconvergedThreshold = unconvergedThreshold
         for f in fixes { try options.constraints.addFix(f) }
