@@ -23,6 +23,12 @@ public enum ScalingFit {
         var fits: [LawFit] = []
         var used: [String] = [], usedSeen = Set<String>()
         var excluded: [RunExclusion] = []
+        if !request.options.constraints.isEmpty {
+            for law in request.laws { try request.options.constraints.validate(for: law, parameters: law.constrainableParameters(options: request.options)) }
+        }
+        // Training curves beside final values (runs directory, or curves.csv beside results.csv),
+        // for the unconverged-run check; absent curves are not an error.
+        let curves = request.laws.contains { $0.shape == .finalValues } ? Convergence.curves(path: request.path, selection: request.selection) : nil
         for law in request.laws {
             let set: ObservationSet
             if let s = sets[law.shape] { set = s } else {
@@ -34,9 +40,24 @@ public enum ScalingFit {
                 throw ScaleLabError.data(path: request.path, reason: "no usable rows for law \(law.rawValue) (\(set.excluded.count) runs excluded: \(set.excluded.prefix(5).map { "\($0.run): \($0.reason)" }.joined(separator: "; ")))")
             }
             var lawFits = try fitLaw(law, set.observations, options: request.options)
-            if let fraction = request.options.holdoutFraction {
-                for k in lawFits.indices {
-                    lawFits[k].holdout = try Holdout.evaluate(law: law, variable: lawFits[k].variable, set.observations, fraction: fraction, options: request.options)
+            for k in lawFits.indices {
+                let v = lawFits[k].variable
+                if let fraction = request.options.holdoutFraction {
+                    lawFits[k].holdout = try Holdout.evaluate(law: law, variable: v, set.observations, fraction: fraction, options: request.options)
+                }
+                if request.options.bootstrap > 0, lawFits[k].bootstrapSamples == nil, Rollout.applies(to: law) {
+                    lawFits[k].bootstrapSamples = PredictionIntervals.samples(law: law, variable: v, set.observations, resamples: request.options.bootstrap,
+                                                                              seed: request.options.seed, options: request.options)
+                }
+                lawFits[k].rollout = Rollout.evaluate(law: law, variable: v, set.observations, options: request.options)
+                lawFits[k].predictionInterval = PredictionIntervals.heldOut(law: law, variable: v, set.observations, options: request.options)
+                if law.shape == .finalValues, let curves = curves, lawFits[k].diagnostics != nil {
+                    let runs = Set(lawFits[k].residuals.map(\.run))
+                    let flagged = Convergence.unconverged(curves, runs: runs, threshold: request.options.unconvergedThreshold)
+                    lawFits[k].diagnostics!.unconvergedRuns = flagged
+                    if 4 * flagged.count >= runs.count, !flagged.isEmpty, lawFits[k].diagnostics!.verdict.level == .trustworthy {
+                        lawFits[k].diagnostics!.verdict = Verdict(level: .weaklyDetermined, reason: "\(flagged.count) of \(runs.count) runs were still falling fast when they stopped")
+                    }
                 }
             }
             fits += lawFits
@@ -55,6 +76,11 @@ public enum ScalingFit {
         case .vocab: return [try VocabLaw.fit(obs, options: options)]
         case .annealing: return [try AnnealingLaw.fit(obs, options: options)]
         case .dataConstrained: return [try DataConstrainedLaw.fit(obs, options: options)]
+        case .kaplanJoint: return [try KaplanJointLaw.fit(obs, options: options)]
+        case .overtraining: return [try OvertrainingLaw.fit(obs, options: options)]
+        case .hyperparams: return [try HyperparameterLaw.fit(obs, options: options)]
+        case .vocabIsoFLOP: return [try VocabIsoFLOPLaw.fit(obs, options: options)]
+        case .vocabDerivative: return [try VocabDerivativeLaw.fit(obs, options: options)]
         }
     }
 }

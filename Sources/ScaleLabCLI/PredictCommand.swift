@@ -13,7 +13,7 @@ struct PredictCommand: ParsableCommand {
     var fit: String
 
     @Option(help: "Only use this law's fit.")
-    var law: String?
+    var law: LawName?
 
     @Option(help: "Parameters N (vocab: non-vocabulary parameters).")
     var params: Double?
@@ -40,18 +40,17 @@ struct PredictCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let law, LawName(rawValue: law) == nil { throw ValidationError("unknown law '\(law)'") }
         for (name, v) in [("--params", params), ("--tokens", tokens), ("--compute", compute), ("--vocab", vocab), ("--d-model", dModel), ("--unique-tokens", uniqueTokens)] {
             if let v, !(v > 0 && v.isFinite) { throw ValidationError("\(name) must be a positive number") }
         }
-        guard (params != nil && tokens != nil) || compute != nil || schedule != nil else {
-            throw ValidationError("give --params N and --tokens D, or --compute C, or --schedule FILE")
+        guard (params != nil && tokens != nil) || compute != nil || schedule != nil || (params != nil && dModel != nil) else {
+            throw ValidationError("give --params N and --tokens D, or --compute C, or --schedule FILE (vocab-derivative: --params N --d-model d)")
         }
     }
 
     func run() throws {
         var q = PredictionQuery()
-        q.law = law.flatMap(LawName.init(rawValue:))
+        q.law = law
         q.params = params; q.tokens = tokens; q.compute = compute; q.vocabulary = vocab; q.width = dModel
         q.uniqueTokens = uniqueTokens; q.schedulePath = schedule
         let rows = try Prediction.predict(fitFile: fit, query: q)
@@ -59,6 +58,11 @@ struct PredictCommand: ParsableCommand {
         for r in rows {
             let values = r.values.keys.sorted().map { "\($0)=\(String(format: "%.6g", r.values[$0]!))" }.joined(separator: " ")
             print("\(r.law)\(r.variable.map { " L(\($0))" } ?? ""): \(values)")
+            if let pi = r.predictionInterval, pi.count == 2 {
+                print("  \(Int(((r.intervalLevel ?? 0.9) * 100).rounded()))% prediction interval of the loss: [\(String(format: "%.6g", pi[0])), \(String(format: "%.6g", pi[1]))]")
+            }
+            if let ex = r.extrapolation, !ex.isEmpty { print("  extrapolating: " + ex.joined(separator: "; ")) }
+            else if r.extrapolation != nil { print("  inside the fitted range") }
             for p in r.curve ?? [] { print("  step \(Int(p[0])): loss \(String(format: "%.6g", p[1]))") }
         }
     }

@@ -20,6 +20,34 @@ public enum Quantity: String, CaseIterable, Sendable, Codable, Hashable {
     case Nv
     /// Unique training tokens (data-constrained law); D/U − 1 is the number of repeated epochs.
     case U
+    /// The IsoFLOP budget that planned a run (results.csv `budget`), in the planner's FLOP
+    /// convention; runs are grouped by it while the law is regressed on the mapped N and C.
+    case budget
+    /// Batch size (hyper-parameter law).
+    case batch
+    /// Unigram-normalised loss L_u = loss − H_unigram (Tao et al.), for the vocabulary laws.
+    case Lu
+    /// Bits per byte of the validation text (with the cross-entropy loss it gives tokens per
+    /// byte, the tokenizer's compression, for vocab-derivative).
+    case bpb
+
+    /// Column of a sweep's results.csv (docs: sweep contract) read when the input has no
+    /// column named after the quantity and no --map names one.
+    public var resultsColumn: String? {
+        switch self {
+        case .N: return "n_params_total"
+        case .D: return "tokens"
+        case .C: return "flops"
+        case .V: return "vocab_size"
+        case .loss: return "final_val_loss"
+        case .d: return "d_model"
+        case .U: return "unique_tokens"
+        case .batch: return "batch_size"
+        case .Lu: return "unigram_normalized_loss"
+        case .bpb: return "bits_per_byte"
+        case .budget, .step, .lr, .Nv: return nil
+        }
+    }
 }
 
 /// One row of data: final values of a run, or one logged point of a training curve.

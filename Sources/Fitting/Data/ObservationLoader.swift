@@ -40,7 +40,8 @@ public enum ObservationLoader {
             }
             if let d = defaults[key], let i = table.columnIndex(d) { return i }
             if let i = table.columnIndex(key) { return i }
-            if key == "run" { return table.columnIndex("name") }
+            if key == "run" { return table.columnIndex("name") ?? table.columnIndex("run_id") }
+            if let alias = Quantity(rawValue: key)?.resultsColumn, let i = table.columnIndex(alias) { return i }
             return nil
         }
         var columnOf: [Quantity: Int] = [:]
@@ -54,8 +55,9 @@ public enum ObservationLoader {
             let line = table.lineNumbers[r]
             let source = "\(table.path):\(line)"
             let run = fixedRun ?? runColumn.map { row[$0] } ?? "\(base):\(line)"
-            if let s = statusColumn, !row[s].isEmpty, row[s] != "finished" {
-                excluded.append(RunExclusion(run: run, reason: "status is '\(row[s])', not 'finished'"))
+            // Runs directories say "finished"; a sweep's results.csv says "done".
+            if let s = statusColumn, !row[s].isEmpty, row[s] != "finished", row[s] != "done" {
+                excluded.append(RunExclusion(run: run, reason: "status is '\(row[s])', not 'finished' or 'done'"))
                 continue
             }
             var values = extra

@@ -11,6 +11,7 @@ enum RunsDirectoryReader {
     static let summaryDefaults: [String: String] = [
         "N": "n_params_total", "D": "tokens", "C": "flops", "V": "vocab_size", "loss": "final_val_loss",
         "d": "d_model", "U": "unique_tokens", "Nv": "n_params_vocab",
+        "batch": "batch_size", "Lu": "unigram_normalized_loss", "bpb": "bits_per_byte",
     ]
     /// Default metrics.csv column for each quantity of a curve.
     static let metricsDefaults: [String: String] = ["step": "step", "lr": "lr", "loss": "val_loss", "D": "tokens"]

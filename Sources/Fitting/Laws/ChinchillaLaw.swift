@@ -57,21 +57,27 @@ public enum ChinchillaLaw {
         return p
     }
 
-    /// Fits approach 3 to the observations.
-    public static func fit(_ obs: [Observation], options: FitOptions) throws -> LawFit {
-        let p = try points(obs, law: .chinchilla)
+    /// The parameters in the optimiser's order θ = (ln A, ln B, ln E, α, β), with the physical
+    /// defaults: E between 0 and the smallest observed loss, exponents positive.
+    public static func parameters(smallestLoss: Double) -> [LawParameter] {
+        [.logCoefficient("A"), .logCoefficient("B"), .irreducible("E", smallestLoss: smallestLoss), .exponent("alpha"), .exponent("beta")]
+    }
+
+    /// Fits approach 3 to the observations (`law` names the law whose constraints apply).
+    public static func fit(_ obs: [Observation], options: FitOptions, law: LawName = .chinchilla) throws -> LawFit {
+        let p = try points(obs, law: law)
         guard p.loss.count >= 10 else {
-            throw ScaleLabError.invalid("law chinchilla needs at least 10 runs (5 parameters, and spread in both N and D); got \(p.loss.count)")
+            throw ScaleLabError.invalid("law \(law.rawValue) needs at least 10 runs (5 parameters, and spread in both N and D); got \(p.loss.count)")
         }
         guard Set(p.n).count >= 2, Set(p.d).count >= 2 else {
-            throw ScaleLabError.invalid("law chinchilla needs runs at several model sizes N and token counts D")
+            throw ScaleLabError.invalid("law \(law.rawValue) needs runs at several model sizes N and token counts D")
         }
+        let map = try Reparametrization(parameters(smallestLoss: p.loss.min()!), options.constraints.restricted(to: parameterNames), law: law)
         let bN = PointBuffer(p.logN), bD = PointBuffer(p.logD), bL = PointBuffer(p.logL)
         let objective = ChinchillaObjective(logN: bN, logD: bD, logL: bL, delta: options.huberDelta)
-        guard let outcome = MultiStart.minimize(objective, starts: grid(stride: options.gridStride), options: options.lbfgs) else {
-            throw ScaleLabError.invalid("law chinchilla: no start of the grid reached a finite objective")
+        guard let (x, outcome) = map.minimize(objective, starts: grid(stride: options.gridStride), options: options.lbfgs, screening: options.screening) else {
+            throw ScaleLabError.invalid("law \(law.rawValue): no start of the grid reached a finite objective")
         }
-        let x = outcome.best.x
         let params = named(x)
         let predicted = zip(p.n, p.d).map { loss(params, n: $0, d: $1) }
         var fit = LawFit(law: .chinchilla, params: params, derived: derived(params), nPoints: p.loss.count,
@@ -79,24 +85,57 @@ public enum ChinchillaLaw {
                          residuals: (0..<p.loss.count).map { Residual(run: p.runs[$0], observed: p.loss[$0], predicted: predicted[$0]) },
                          settings: ["huber_delta": options.huberDelta, "grid_stride": Double(max(options.gridStride, 1)), "grid_starts": Double(outcome.totalStarts),
                                     "finite_starts": Double(outcome.finiteStarts), "best_start": Double(outcome.bestStartIndex),
-                                    "iterations": Double(outcome.best.iterations)],
+                                    "iterations": Double(outcome.best.iterations), "refined_starts": Double(outcome.refinedStarts ?? outcome.totalStarts)],
                          notes: ["log L = LSE(a - alpha log N, b - beta log D, e); summed Huber of log residuals; L-BFGS from the 4500-point Hoffmann grid; D = C/(6N) where only C was given"])
+        fit.diagnostics = ParametricDiagnosis.diagnose(map: map, theta: x, targets: p.logL,
+                                                       predictors: ["N": p.n, "D": p.d, "C": zip(p.n, p.d).map { 6 * $0 * $1 }],
+                                                       notALaw: vanishingTerms(params, p)) { t in
+            zip(p.logN, p.logD).map { logLoss(t, logN: $0, logD: $1) }
+        }
+        fit.range = FittedRange(n: p.n, d: p.d)
         if options.bootstrap > 0 {
             let runIndex = runIndices(p.runs)
-            let starts = bootstrapStarts(optimum: x, gridStarts: options.bootstrapGridStarts)
-            let lbfgs = options.lbfgs, delta = options.huberDelta
-            let (ci, summary) = Bootstrap.run(runOfPoint: runIndex.indices, runCount: runIndex.count, resamples: options.bootstrap, seed: options.seed) { w in
-                let obj = ChinchillaObjective(logN: bN, logD: bD, logL: bL, weights: PointBuffer(w), delta: delta)
-                let ws = LBFGSWorkspace(dimension: 5, memory: lbfgs.memory)
-                guard let r = MultiStart.serialBest(obj, starts: starts, options: lbfgs, workspace: ws) else { return nil }
-                var out = named(r.x)
+            let starts = map.reduceStarts(bootstrapStarts(optimum: x, gridStarts: options.bootstrapGridStarts))
+            let lbfgs = options.lbfgs, delta = options.huberDelta, screening = options.screening
+            let (ci, summary, samples) = Bootstrap.run(runOfPoint: runIndex.indices, runCount: runIndex.count, resamples: options.bootstrap, seed: options.seed) { w in
+                // Runs not drawn (weight 0, about 37% of them) are left out of the resample's
+                // objective instead of being evaluated at weight 0 on every step.
+                let kept = w.indices.filter { w[$0] > 0 }
+                let obj = ChinchillaObjective(logN: PointBuffer(kept.map { p.logN[$0] }), logD: PointBuffer(kept.map { p.logD[$0] }),
+                                              logL: PointBuffer(kept.map { p.logL[$0] }), weights: PointBuffer(kept.map { w[$0] }), delta: delta)
+                let ws = LBFGSWorkspace(dimension: max(map.freeCount, 1), memory: lbfgs.memory)
+                guard let r = map.serialBest(obj, reducedStarts: starts, options: lbfgs, workspace: ws, screening: screening) else { return nil }
+                var out = named(r.theta)
                 for (k, v) in derived(out) where k == "a" || k == "b" { out[k] = v }
                 return out
             }
             fit.ci95 = ci
             fit.bootstrap = summary
+            fit.bootstrapSamples = samples
         }
         return fit
+    }
+
+    /// A term that contributes less than 0.1% of the loss at every run (A/N^α → 0 as α → ∞,
+    /// or → a constant as α → 0): the loss does not fall with that quantity in these data.
+    static func vanishingTerms(_ params: [String: Double], _ p: Points) -> [String] {
+        var out: [String] = []
+        for (name, coef, exp, xs) in [("N", "A", "alpha", p.n), ("D", "B", "beta", p.d)] {
+            guard let c = params[coef], let e = params[exp] else { continue }
+            let terms = xs.map { c / Foundation.pow($0, e) }
+            let spread = (terms.max() ?? 0) - (terms.min() ?? 0)
+            if spread < 1e-3 * p.loss.min()! {
+                out.append("the \(coef)/\(name)^\(exp) term does not change over the runs (\(exp) = \(fmt(e))): the loss does not fall with \(name) in these data")
+            }
+        }
+        return out
+    }
+
+    /// log L̂ = LSE(a − α log N, b − β log D, e) at internal θ.
+    static func logLoss(_ t: [Double], logN: Double, logD: Double) -> Double {
+        let u = t[0] - t[3] * logN, v = t[1] - t[4] * logD, w = t[2]
+        let m = max(u, v, w)
+        return m + Foundation.log(Foundation.exp(u - m) + Foundation.exp(v - m) + Foundation.exp(w - m))
     }
 
     /// Warm start at the optimum, then `gridStarts` evenly spaced grid points (all of them at 4500).

@@ -14,6 +14,8 @@ import Support
 /// frozen while R*_D and R*_N are fitted on all runs (summed Huber δ = 1e-3 of log residuals,
 /// L-BFGS from a grid over log R*).
 public enum DataConstrainedLaw {
+    static let decayParameterNames = ["R_D_star", "R_N_star"]
+
     struct Point { var uD: Double, rD: Double, uN: Double, rN: Double, logL: Double }
 
     struct Model: PointwiseModel {
@@ -72,15 +74,18 @@ public enum DataConstrainedLaw {
                          residuals: (0..<obs.count).map { Residual(run: obs[$0].run, observed: observed[$0], predicted: predicted[$0]) },
                          settings: ["huber_delta": options.huberDelta, "base_runs": Double(baseRuns)],
                          notes: ["base law fitted (approach 3) on \(baseRuns) single-epoch runs with N <= N_opt(U), then frozen; R*_D, R*_N fitted on all \(obs.count) runs"])
+        fit.diagnostics = base.diagnostics
+        fit.diagnostics?.constraints.merge(["R_D_star": "fitted with the base law frozen", "R_N_star": "fitted with the base law frozen"]) { a, _ in a }
+        if let d = fit.diagnostics { fit.notes.append("diagnostics are of the base law (stage 1)") ; _ = d }
         if options.bootstrap > 0 {
             let ri = runIndices(obs.map(\.run))
             let lbfgs = options.lbfgs, delta = options.huberDelta, warm = out.best.x
-            let (ci, summary) = Bootstrap.run(runOfPoint: ri.indices, runCount: ri.count, resamples: options.bootstrap, seed: options.seed) { w in
+            let (ci, summary, samples) = Bootstrap.run(runOfPoint: ri.indices, runCount: ri.count, resamples: options.bootstrap, seed: options.seed) { w in
                 let obj = HuberObjective(model: model, delta: delta, weights: PointBuffer(w))
                 guard let r = MultiStart.serialBest(obj, starts: warm, options: lbfgs, workspace: LBFGSWorkspace(dimension: 2, memory: lbfgs.memory)) else { return nil }
                 return ["R_D_star": Foundation.exp(r.x[0]), "R_N_star": Foundation.exp(r.x[1])]
             }
-            fit.ci95 = ci; fit.bootstrap = summary
+            fit.ci95 = ci; fit.bootstrap = summary; fit.bootstrapSamples = samples
             fit.notes.append("bootstrap intervals are for R*_D and R*_N with the base law held fixed")
         }
         return fit
@@ -91,11 +96,15 @@ public enum DataConstrainedLaw {
         let model = Model(pts: points(obs, base: bp), E: bp["E"]!, A: bp["A"]!, B: bp["B"]!, alpha: bp["alpha"]!, beta: bp["beta"]!)
         var starts: [Double] = []
         for d in [0.5, 5, 15, 50] as [Double] { for n in [0.5, 5, 15, 50] as [Double] { starts += [Foundation.log(d), Foundation.log(n)] } }
+        let map = try Reparametrization(decayParameterNames.map { LawParameter.logCoefficient($0) },
+                                        options.constraints.restricted(to: decayParameterNames), law: .dataConstrained)
         let objective = HuberObjective(model: model, delta: options.huberDelta)
-        guard let out = MultiStart.minimize(objective, starts: starts, options: options.lbfgs) else {
+        guard let (theta, out) = map.minimize(objective, starts: starts, options: options.lbfgs) else {
             throw ScaleLabError.invalid("law data-constrained: no start reached a finite objective")
         }
-        return (model, out)
+        var outcome = out
+        outcome.best.x = theta  // callers read θ = (ln R*_D, ln R*_N)
+        return (model, outcome)
     }
 
     static func points(_ obs: [Observation], base p: [String: Double]) -> [Point] {

@@ -61,33 +61,51 @@ public enum KaplanLaw {
         return byX.keys.sorted().map { byX[$0]! }
     }
 
+    /// Parameters of L(X) in the optimiser's order θ = (ln X_c, α[, ln E]).
+    static func parameters(_ q: Quantity, irreducible: Bool, smallestLoss: Double) -> [LawParameter] {
+        var p: [LawParameter] = [.logCoefficient("\(q.rawValue)_c"), .exponent("alpha_\(q.rawValue)")]
+        if irreducible { p.append(.irreducible("E", smallestLoss: smallestLoss)) }
+        return p
+    }
+
+    /// Every name `--fix`/`--bound` may use with law kaplan.
+    static func parameterNames(irreducible: Bool) -> [String] {
+        [Quantity.N, .D, .C].flatMap { parameters($0, irreducible: irreducible, smallestLoss: 1).map(\.name) }.uniqued()
+    }
+
     static func fitVariable(_ q: Quantity, _ pts: [Observation], options: FitOptions) throws -> LawFit {
         let logX = pts.map { Foundation.log($0[q]!) }, logL = pts.map { Foundation.log($0[.loss]!) }
+        let observed = pts.map { $0[.loss]! }
+        let names = parameters(q, irreducible: options.kaplanIrreducible, smallestLoss: 1).map(\.name)
+        let map = try Reparametrization(parameters(q, irreducible: options.kaplanIrreducible, smallestLoss: observed.min()!),
+                                        options.constraints.restricted(to: names), law: .kaplan)
         let model = Model(logX: logX, logL: logL, irreducible: options.kaplanIrreducible)
         // Start from the straight line through the log-log points (exact without E).
         let line = DenseSolve.leastSquares(logX.flatMap { [1, $0] }, logL, rows: logX.count, columns: 2) ?? [0, -0.1]
         let alpha0 = -line[1], c0 = alpha0 != 0 ? line[0] / alpha0 : 30
-        var starts: [[Double]] = [[c0, alpha0]]
+        var starts: [[Double]] = [[c0, alpha0], [c0, 0.1], [Foundation.log(pts.map { $0[q]! }.max()!) + 20, 0.1]]
         if options.kaplanIrreducible {
-            let minL = pts.map { $0[.loss]! }.min()!
-            starts = [0.1, 0.5, 0.9].map { f in [c0, alpha0, Foundation.log(f * minL)] }
+            let minL = observed.min()!
+            starts = [0.1, 0.5, 0.9].flatMap { f in starts.map { $0 + [Foundation.log(f * minL)] } }
         }
-        var best: MinimizationResult?
-        for s in starts {
-            let r = LevenbergMarquardt.minimize(model, from: s)
-            if r.value.isFinite && (best == nil || r.value < best!.value) { best = r }
+        guard let (theta, value) = ConstrainedLeastSquares.fit(model, map: map, starts: starts) else {
+            throw ScaleLabError.invalid("law kaplan: the fit of L(\(q.rawValue)) did not converge")
         }
-        guard let r = best else { throw ScaleLabError.invalid("law kaplan: the fit of L(\(q.rawValue)) did not converge") }
-        var params = ["\(q.rawValue)_c": Foundation.exp(r.x[0]), "alpha_\(q.rawValue)": r.x[1]]
-        if options.kaplanIrreducible { params["E"] = Foundation.exp(r.x[2]) }
-        let observed = pts.map { $0[.loss]! }
+        let params = map.natural(theta)
         let predicted = pts.map { loss(params, variable: q, x: $0[q]!) }
-        return LawFit(law: .kaplan, variable: q.rawValue, params: params, nPoints: pts.count,
-                      goodness: .of(observed: observed, predicted: predicted, objective: r.value),
-                      residuals: zip(pts, predicted).map { Residual(run: $0.run, observed: $0[.loss]!, predicted: $1) },
-                      settings: ["irreducible": options.kaplanIrreducible ? 1 : 0],
-                      notes: [q == .C ? "L(C) on the compute-efficient frontier (runs below every run of smaller C)"
-                                      : "lowest loss at each distinct \(q.rawValue)", "Levenberg-Marquardt least squares on log loss"])
+        var fit = LawFit(law: .kaplan, variable: q.rawValue, params: params, nPoints: pts.count,
+                         goodness: .of(observed: observed, predicted: predicted, objective: value),
+                         residuals: zip(pts, predicted).map { Residual(run: $0.run, observed: $0[.loss]!, predicted: $1) },
+                         settings: ["irreducible": options.kaplanIrreducible ? 1 : 0],
+                         notes: [q == .C ? "L(C) on the compute-efficient frontier (runs below every run of smaller C)"
+                                         : "lowest loss at each distinct \(q.rawValue)", "Levenberg-Marquardt least squares on log loss"])
+        // Loss that does not fall with X (log-log slope ≥ 0) has no power law in X to find.
+        let notALaw = line[1] >= 0 ? ["the loss does not fall with \(q.rawValue) (log-log slope \(String(format: "%+.3g", line[1])))"] : []
+        fit.diagnostics = ParametricDiagnosis.diagnose(map: map, theta: theta, targets: logL, predictors: [q.rawValue: pts.map { $0[q]! }], notALaw: notALaw) {
+            ConstrainedLeastSquares.outputs(model, $0)
+        }
+        fit.range = FittedRange([q.rawValue: pts.map { $0[q]! }])
+        return fit
     }
 
     /// L(X) = [E +] (X_c/X)^α.

@@ -7,6 +7,11 @@ public enum LawName: String, CaseIterable, Sendable, Codable {
     case vocab
     case annealing
     case dataConstrained = "data-constrained"
+    case kaplanJoint = "kaplan-joint"
+    case overtraining
+    case hyperparams
+    case vocabIsoFLOP = "vocab-isoflop"
+    case vocabDerivative = "vocab-derivative"
 
     /// Whether the law is fitted to final values (one row per run) or to training curves.
     public var shape: DataShape {
@@ -36,9 +41,22 @@ public struct FitOptions: Sendable {
     public var annealingLambda: Double = 0.999
     /// IsoFLOP: runs whose compute differs by less than this relative amount share a budget.
     public var isoFLOPBudgetTolerance: Double = 0.05
+    /// IsoFLOP: distinct model sizes (centred on the budget's best) each parabola is fitted on.
+    public var isoFLOPWindow: Int = 5
     /// Fraction of runs (largest compute) held out and predicted, for `--holdout`.
     public var holdoutFraction: Double? = nil
+    /// Rollout by compute: how many of the largest compute levels to predict from the runs
+    /// below each (0: no rollout).
+    public var rolloutSteps: Int = 0
+    /// A run is flagged unconverged when its loss still fell by more than this fraction per
+    /// doubling of tokens over the last fifth of its curve.
+    public var unconvergedThreshold: Double = 0.05
     public var lbfgs: LBFGSOptions = .tight
+    /// Approach 3's multi-start: screen every start at a loose tolerance, refine the best
+    /// endpoints tightly (nil: every start to the tight tolerance).
+    public var screening: MultiStart.Screening? = .standard
+    /// `--fix` and `--bound`, and whether the physical default bounds apply.
+    public var constraints = ParameterConstraints()
 
     public init() {}
 }

@@ -66,12 +66,12 @@ public enum VocabLaw {
             let ri = runIndices(runs)
             let lbfgs = options.lbfgs, delta = options.huberDelta
             let warm = out.best.x + Array(starts.prefix(6 * 8))
-            let (ci, summary) = Bootstrap.run(runOfPoint: ri.indices, runCount: ri.count, resamples: options.bootstrap, seed: options.seed) { w in
+            let (ci, summary, samples) = Bootstrap.run(runOfPoint: ri.indices, runCount: ri.count, resamples: options.bootstrap, seed: options.seed) { w in
                 let obj = HuberObjective(model: model, delta: delta, weights: PointBuffer(w))
                 guard let r = MultiStart.serialBest(obj, starts: warm, options: lbfgs, workspace: LBFGSWorkspace(dimension: 6, memory: lbfgs.memory)) else { return nil }
                 return rawParams(r.x)
             }
-            fit.ci95 = ci; fit.bootstrap = summary
+            fit.ci95 = ci; fit.bootstrap = summary; fit.bootstrapSamples = samples
         }
         return fit
     }

@@ -22,7 +22,7 @@ public enum Bootstrap {
 
     /// Refits every resample on all cores; `refit` returns named parameter values or nil.
     public static func run(runOfPoint: [Int], runCount: Int, resamples: Int, seed: UInt64,
-                           refit: @escaping @Sendable ([Double]) -> [String: Double]?) -> (ci95: [String: [Double]], summary: BootstrapSummary) {
+                           refit: @escaping @Sendable ([Double]) -> [String: Double]?) -> (ci95: [String: [Double]], summary: BootstrapSummary, samples: ParameterSamples) {
         let w = weights(runOfPoint: runOfPoint, runCount: runCount, resamples: resamples, seed: seed)
         let slots = ResultSlots(count: resamples)
         MultiStart.forEachIndex(resamples) { k in slots.set(k, refit(w[k])) }
@@ -38,7 +38,7 @@ public enum Bootstrap {
                 sd[name] = (v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(v.count - 1, 1))).squareRoot()
             }
         }
-        return (ci, BootstrapSummary(resamples: resamples, failed: resamples - ok.count, seed: seed, sd: sd))
+        return (ci, BootstrapSummary(resamples: resamples, failed: resamples - ok.count, seed: seed, sd: sd), ParameterSamples(ok))
     }
 
     /// Percentile of sorted values with linear interpolation between order statistics.

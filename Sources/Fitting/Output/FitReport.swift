@@ -40,10 +40,21 @@ public struct LawFit: Codable, Sendable {
     /// Approach 2: the parabola vertex of each compute budget.
     public var budgets: [IsoFLOPBudget]?
     public var holdout: HoldoutReport?
+    /// Bounds hit, identifiability, residual structure, unconverged runs and the verdict.
+    public var diagnostics: FitDiagnostics?
+    /// The span of the inputs the law was fitted on (for `predict`'s extrapolation notice).
+    public var range: FittedRange?
+    /// The bootstrap refits' parameters (for prediction intervals).
+    public var bootstrapSamples: ParameterSamples?
+    /// Expanding-window validation by compute.
+    public var rollout: RolloutReport?
+    /// Prediction intervals for the runs of the largest compute, from a fit without them.
+    public var predictionInterval: PredictionIntervalReport?
 
     enum CodingKeys: String, CodingKey {
         case law, variable, params, ci95, bootstrap, derived, goodness, residuals, settings, notes, budgets, holdout
-        case nPoints = "n_points"
+        case diagnostics, range, rollout
+        case nPoints = "n_points", bootstrapSamples = "bootstrap_samples", predictionInterval = "prediction_interval"
     }
 
     public init(law: LawName, variable: String? = nil, params: [String: Double], derived: [String: Double] = [:], nPoints: Int,
@@ -51,6 +62,39 @@ public struct LawFit: Codable, Sendable {
         self.law = law.rawValue; self.variable = variable; self.params = params; self.derived = derived; self.nPoints = nPoints
         self.goodness = goodness; self.residuals = residuals; self.settings = settings; self.notes = notes
     }
+}
+
+/// Parameter values of many refits, one row per refit, columns named.
+public struct ParameterSamples: Codable, Sendable {
+    public var names: [String]
+    public var values: [[Double]]
+
+    init(_ rows: [[String: Double]]) {
+        names = rows.first.map { $0.keys.sorted() } ?? []
+        let n = names
+        values = rows.map { r in n.map { r[$0] ?? .nan } }
+    }
+
+    /// Row k as named values.
+    public subscript(_ k: Int) -> [String: Double] {
+        var out: [String: Double] = [:]
+        for (j, name) in names.enumerated() where j < values[k].count { out[name] = values[k][j] }
+        return out
+    }
+    public var count: Int { values.count }
+}
+
+/// Smallest and largest value of each input the law was fitted on.
+public struct FittedRange: Codable, Sendable {
+    public var bounds: [String: [Double]]
+
+    public init(_ inputs: [String: [Double]]) {
+        var b: [String: [Double]] = [:]
+        for (k, v) in inputs where !v.isEmpty { b[k] = [v.min()!, v.max()!] }
+        bounds = b
+    }
+
+    init(n: [Double], d: [Double]) { self.init(["N": n, "D": d, "C": zip(n, d).map { 6 * $0 * $1 }]) }
 }
 
 public struct BootstrapSummary: Codable, Sendable {
@@ -121,8 +165,10 @@ public struct IsoFLOPBudget: Codable, Sendable {
     public var lossAtOpt: Double?
     /// Why this budget was left out of the power-law fit, if it was.
     public var excluded: String?
+    /// Model sizes the parabola was fitted on (those around the budget's best size).
+    public var sizesUsed: [Double]?
 
-    enum CodingKeys: String, CodingKey { case compute = "C", points, nOpt = "N_opt", lossAtOpt = "loss_at_opt", excluded }
+    enum CodingKeys: String, CodingKey { case compute = "C", points, nOpt = "N_opt", lossAtOpt = "loss_at_opt", excluded, sizesUsed = "sizes_used" }
 }
 
 /// `--holdout`: fitted on the smaller-compute runs, checked on the larger ones.

@@ -6,30 +6,105 @@ extension FitReport {
         var out = "source: \(source)\n"
         for f in fits {
             out += "\n[\(f.law)\(f.variable.map { " L(\($0))" } ?? "")] \(f.nPoints) points\n"
-            for k in f.params.keys.sorted() {
-                out += "  \(k.padding(toLength: 10, withPad: " ", startingAt: 0)) \(fmt(f.params[k]!))"
-                if let ci = f.ci95?[k] { out += "   95% CI [\(fmt(ci[0])), \(fmt(ci[1]))]" }
-                out += "\n"
-            }
+            if let v = f.diagnostics?.verdict { out += "  verdict: \(v.line)\n" }
+            out += f.parameterLines()
             for k in f.derived.keys.sorted() {
-                out += "  \(k.padding(toLength: 10, withPad: " ", startingAt: 0)) \(fmt(f.derived[k]!)) (derived)"
-                if let ci = f.ci95?[k] { out += "   95% CI [\(fmt(ci[0])), \(fmt(ci[1]))]" }
+                guard let v = f.derived[k] else { continue }
+                out += "  \(k.padding(toLength: 10, withPad: " ", startingAt: 0)) \(fmt(v)) (derived)"
+                if let ci = f.ci95?[k], ci.count == 2 { out += "   95% CI [\(fmt(ci[0])), \(fmt(ci[1]))]" }
                 out += "\n"
             }
             if let b = f.bootstrap { out += "  bootstrap: \(b.resamples) resamples over runs (seed \(b.seed)), \(b.failed) failed\n" }
             let g = f.goodness
             out += "  goodness: rmse_log \(fmt(g.rmseLog)), max |rel err| \(fmt(g.maxAbsRelativeError)), R² \(fmt(g.r2)), residual autocorrelation \(fmt(g.residualAutocorrelation)), objective \(fmt(g.objective))\n"
-            for b in f.budgets ?? [] {
-                out += "  budget C=\(fmt(b.compute)) (\(b.points) runs): " + (b.excluded.map { "excluded: \($0)" } ?? "N_opt \(fmt(b.nOpt!)), loss \(fmt(b.lossAtOpt!))") + "\n"
-            }
+            if let d = f.diagnostics { out += d.textLines() }
+            for b in f.budgets ?? [] { out += "  " + b.line + "\n" }
             if let h = f.holdout {
                 out += "  holdout: fitted on \(h.fittedRuns) smaller-compute runs; on the \(h.heldOutRuns.count) largest: mean |rel err| \(fmt(h.meanAbsRelativeError)), max \(fmt(h.maxAbsRelativeError))\n"
             }
+            if let r = f.rollout { out += r.textLines() }
+            if let p = f.predictionInterval { out += p.textLines() }
             for n in f.notes { out += "  note: \(n)\n" }
         }
         out += "\nruns used (\(runsUsed.count)): \(runsUsed.prefix(20).joined(separator: ", "))\(runsUsed.count > 20 ? ", …" : "")\n"
         out += "runs excluded (\(runsExcluded.count))\(runsExcluded.isEmpty ? "" : ":")\n"
         for e in runsExcluded { out += "  \(e.run): \(e.reason)\n" }
+        return out
+    }
+}
+
+extension LawFit {
+    /// One line per parameter: value (or "not identified"), interval, and its constraint.
+    func parameterLines() -> String {
+        var out = ""
+        let d = diagnostics
+        for k in params.keys.sorted() {
+            guard let v = params[k] else { continue }
+            out += "  \(k.padding(toLength: 10, withPad: " ", startingAt: 0)) "
+            if d?.notIdentified.contains(k) == true {
+                out += "not identified"
+                if let hit = d?.onBounds.first(where: { $0.parameter == k }) { out += " (ran to its \(hit.side) bound \(fmt(hit.bound)))" }
+                else if let se = d?.standardErrors[k] { out += " (\(fmt(v)) ± \(fmt(se)))" }
+                out += "\n"
+                continue
+            }
+            out += fmt(v)
+            if let se = d?.standardErrors[k] { out += " ± \(fmt(se))" }
+            if let ci = ci95?[k], ci.count == 2 { out += "   95% CI [\(fmt(ci[0])), \(fmt(ci[1]))]" }
+            if let c = d?.constraints[k], c.hasPrefix("fixed") { out += "   (\(c))" }
+            else if let hit = d?.onBounds.first(where: { $0.parameter == k }) { out += "   ON \(hit.side.uppercased()) BOUND \(fmt(hit.bound))" }
+            else if let c = d?.constraints[k] { out += "   bounds \(c)" }
+            out += "\n"
+        }
+        return out
+    }
+}
+
+extension FitDiagnostics {
+    func textLines() -> String {
+        var out = ""
+        if let c = hessianCondition { out += "  Hessian (Gauss-Newton, unit diagonal) condition: \(String(format: "%.3g", c))\n" }
+        for f in flatDirections {
+            let comps = f.components.keys.sorted().map { "\($0) \(String(format: "%+.2f", f.components[$0]!))" }.joined(separator: ", ")
+            out += "  near-flat direction (relative curvature \(String(format: "%.2g", f.relativeCurvature))): \(comps)\n"
+        }
+        if let r = residualStructure { out += "  residuals: \(r.line)\n" }
+        if !unconvergedRuns.isEmpty {
+            out += "  unconverged (loss still falling > 5% per doubling of tokens at the end): " + unconvergedRuns.map { "\($0.run) (\(String(format: "%.1f", 100 * $0.dropPerDoubling))%)" }.joined(separator: ", ") + "\n"
+        }
+        return out
+    }
+}
+
+extension IsoFLOPBudget {
+    var line: String {
+        var s = "budget C=\(fmt(compute)) (\(points) runs): "
+        if let e = excluded { s += "excluded: \(e)" }
+        else if let n = nOpt, let l = lossAtOpt { s += "N_opt \(fmt(n)), loss \(fmt(l))" }
+        if let used = sizesUsed, !used.isEmpty { s += "; parabola on N = \(used.map(fmt).joined(separator: ", "))" }
+        return s
+    }
+}
+
+extension RolloutReport {
+    func textLines() -> String {
+        var out = "  rollout by compute: mean |rel err| \(fmt(meanAbsRelativeError)), mean rel err \(String(format: "%+.4f", meanRelativeError))\n"
+        for s in steps {
+            if let why = s.skipped { out += "    C=\(fmt(s.compute)): skipped (\(why))\n"; continue }
+            out += "    C=\(fmt(s.compute)) from \(s.fittedRuns) runs up to C=\(fmt(s.fittedCompute)) (\(String(format: "%.1f", s.compute / s.fittedCompute))x): mean |rel err| \(fmt(s.meanAbsRelativeError)), mean rel err \(String(format: "%+.4f", s.meanRelativeError))\n"
+        }
+        return out
+    }
+}
+
+extension PredictionIntervalReport {
+    func textLines() -> String {
+        var out = "  \(Int((level * 100).rounded()))% prediction intervals (\(method), fitted on \(fittedRuns) runs)"
+        if let c = coverage { out += ", observed inside: \(String(format: "%.0f", 100 * c))%" }
+        out += "\n"
+        for p in points {
+            out += "    \(p.run ?? "point"): predicted \(fmt(p.predicted)) [\(fmt(p.low)), \(fmt(p.high))]" + (p.observed.map { ", observed \(fmt($0))" } ?? "") + "\n"
+        }
         return out
     }
 }

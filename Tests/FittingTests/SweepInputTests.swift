@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+import Support
+@testable import Fitting
+
+/// A sweep directory's results.csv and curves.csv (the sweep contract) are read without --map,
+/// and runs whose curves still fell fast at the end are flagged.
+@Suite struct SweepInputTests {
+    static let header = "run_id,name,status,n_params_total,n_params_non_embedding,tokens,flops,flops_kaplan,budget,final_val_loss,bits_per_byte"
+
+    /// Six budgets × five sizes from a known law; run ids differ from names, as in a sweep.
+    static func writeSweep(_ dir: URL, stillFalling: Set<String>) throws -> String {
+        let truth: [String: Double] = ["E": 1.8, "A": 480, "B": 2100, "alpha": 0.35, "beta": 0.30]
+        var results = header + "\n", curves = "run_id,step,tokens,lr,train_loss,val_loss\n"
+        var k = 0
+        for c in [1e17, 3e17, 1e18, 3e18, 1e19, 3e19] {
+            let nOpt = ChinchillaLaw.optimalAllocation(truth, compute: c).n
+            for f in [-1.0, -0.5, 0, 0.5, 1] {
+                let n = nOpt * Foundation.exp(f), d = c / (6 * n), loss = ChinchillaLaw.loss(truth, n: n, d: d)
+                let id = String(format: "%08x", 0x1000 + k), name = "run\(k)"
+                results += "\(id),\(name),done,\(n),\(n * 0.9),\(d),\(6 * n * d),\(6 * n * 0.9 * d),\(c),\(loss),\(loss / 0.7)\n"
+                for s in 1...40 {
+                    let t = d * Double(s) / 40
+                    // Flat at the end, or still falling like the law's own D term.
+                    let l = stillFalling.contains(name) ? ChinchillaLaw.loss(truth, n: n, d: t) : loss + 0.5 * Foundation.exp(-Double(s) / 4)
+                    curves += "\(id),\(s),\(t),0.001,\(l),\n"
+                }
+                k += 1
+            }
+        }
+        results += "deadbeef,broken,diverged,1e7,9e6,1e9,6e16,5e16,1e17,nan,\n"
+        try AtomicFile.write(results, to: dir.appendingPathComponent("results.csv"))
+        try AtomicFile.write(curves, to: dir.appendingPathComponent("curves.csv"))
+        return dir.appendingPathComponent("results.csv").path
+    }
+
+    @Test func resultsAndCurvesOfASweepAreReadWithoutMapping() throws {
+        let dir = try temporaryDirectory("sweep")
+        let path = try Self.writeSweep(dir, stillFalling: ["run3", "run17"])
+        var opt = FitOptions()
+        opt.gridStride = 15
+        let report = try ScalingFit.run(FitRequest(path: path, laws: [.chinchilla, .chinchillaIsoFLOP], options: opt))
+        #expect(report.runsUsed.count == 30)
+        #expect(report.runsExcluded.map(\.run) == ["broken"])
+        let fit = try #require(report.fit(.chinchilla))
+        #expect(abs(fit.params["alpha"]! - 0.35) < 1e-3)
+        #expect(fit.diagnostics?.unconvergedRuns.map(\.run) == ["run17", "run3"])
+        #expect(report.fit(.chinchillaIsoFLOP)?.settings["grouped_by_budget_column"] == 1)
+        // Kaplan's convention on the same budgets: N and C mapped, budgets kept by the column.
+        var sel = DataSelection()
+        try sel.addMapping("N=n_params_non_embedding"); try sel.addMapping("C=flops_kaplan")
+        let kaplan = try ScalingFit.run(FitRequest(path: path, laws: [.chinchillaIsoFLOP], selection: sel, options: opt))
+        #expect(kaplan.fits[0].budgets?.filter { $0.excluded == nil }.count == 6)
+    }
+}
