@@ -93,7 +93,7 @@ public enum DataConstrainedLaw {
 
     /// Stage 2: R*_D and R*_N with the base law (E, A, B, alpha, beta) held fixed.
     static func fitDecayConstants(_ obs: [Observation], base bp: [String: Double], options: FitOptions) throws -> (Model, MultiStart.Outcome) {
-        let model = Model(pts: points(obs, base: bp), E: bp["E"]!, A: bp["A"]!, B: bp["B"]!, alpha: bp["alpha"]!, beta: bp["beta"]!)
+        let model = Model(pts: points(obs, base: bp), E: (bp["E"] ?? .nan), A: (bp["A"] ?? .nan), B: (bp["B"] ?? .nan), alpha: (bp["alpha"] ?? .nan), beta: (bp["beta"] ?? .nan))
         var starts: [Double] = []
         for d in [0.5, 5, 15, 50] as [Double] { for n in [0.5, 5, 15, 50] as [Double] { starts += [Foundation.log(d), Foundation.log(n)] } }
         let map = try Reparametrization(decayParameterNames.map { LawParameter.logCoefficient($0) },
@@ -117,15 +117,15 @@ public enum DataConstrainedLaw {
 
     /// N_opt(U_D) = G·(G·U_D)^{β/α}: the compute-optimal model size for U_D tokens.
     static func optimalParams(_ p: [String: Double], uniqueTokens u: Double) -> Double {
-        let g = ChinchillaLaw.derived(p)["G"]!
-        return g * Foundation.pow(g * u, p["beta"]! / p["alpha"]!)
+        let g = (ChinchillaLaw.derived(p)["G"] ?? .nan)
+        return g * Foundation.pow(g * u, (p["beta"] ?? .nan) / (p["alpha"] ?? .nan))
     }
 
     public static func loss(_ p: [String: Double], n: Double, d: Double, unique u: Double) -> Double {
         let uN = min(n, optimalParams(p, uniqueTokens: u))
         let rD = max(0, d / u - 1), rN = max(0, n / uN - 1)
-        let rsD = p["R_D_star"]!, rsN = p["R_N_star"]!
+        let rsD = (p["R_D_star"] ?? .nan), rsN = (p["R_N_star"] ?? .nan)
         let dEff = u * (1 + rsD * (1 - Foundation.exp(-rD / rsD))), nEff = uN * (1 + rsN * (1 - Foundation.exp(-rN / rsN)))
-        return p["E"]! + p["A"]! / Foundation.pow(nEff, p["alpha"]!) + p["B"]! / Foundation.pow(dEff, p["beta"]!)
+        return (p["E"] ?? .nan) + (p["A"] ?? .nan) / Foundation.pow(nEff, (p["alpha"] ?? .nan)) + (p["B"] ?? .nan) / Foundation.pow(dEff, (p["beta"] ?? .nan))
     }
 }

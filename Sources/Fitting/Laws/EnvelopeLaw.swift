@@ -60,11 +60,20 @@ public enum EnvelopeLaw {
         }
         let predicted = cs.map { nLaw($0) }
         let stride = max(1, cs.count / 100)
-        return LawFit(law: .chinchillaEnvelope, params: ["a": nLaw.exponent, "b": dLaw.exponent, "k_N": nLaw.k, "k_D": dLaw.k],
+        let interior = Set(ns).count
+        var d = FitDiagnostics()
+        d.verdict = !(nLaw.exponent > 0 && nLaw.exponent < 1) ? Verdict(level: .notALaw, reason: "N_opt exponent a = \(fmt(nLaw.exponent)) outside (0, 1)")
+            : interior < 3 ? Verdict(level: .weaklyDetermined, reason: "only \(interior) model sizes ever win the envelope inside the range; the exponent rests on the FLOP values where they switch")
+            : boundary * 2 > gridSize ? Verdict(level: .weaklyDetermined, reason: "\(boundary) of \(gridSize) FLOP values are won by the smallest or largest model and were dropped")
+            : Verdict(level: .trustworthy, reason: "\(interior) model sizes on the envelope")
+        var fit = LawFit(law: .chinchillaEnvelope, params: ["a": nLaw.exponent, "b": dLaw.exponent, "k_N": nLaw.k, "k_D": dLaw.k],
                       nPoints: cs.count, goodness: .of(observed: ns, predicted: predicted, objective: .nan),
                       residuals: Swift.stride(from: 0, to: cs.count, by: stride).map { Residual(run: "C=\(String(format: "%.4g", cs[$0]))", observed: ns[$0], predicted: predicted[$0]) },
                       settings: ["grid_points": Double(gridSize), "curves": Double(curves.count), "boundary_points_dropped": Double(boundary)],
                       notes: ["envelope over \(gridSize) log-spaced FLOP values, without points won by the smallest or largest model; goodness and residuals (every \(stride)th point) are of N_opt on the envelope"])
+        fit.diagnostics = d
+        fit.range = FittedRange(["C": cs])
+        return fit
     }
 
     /// Loss of a curve at log C by linear interpolation; nil outside the curve's range.
