@@ -55,6 +55,11 @@ import Support
         #expect(hit.side == "upper" && hit.byUser)
         #expect(bounded.diagnostics?.verdict.level == .weaklyDetermined)
         #expect(try FitReport(source: "x", fits: [bounded], runsUsed: [], runsExcluded: []).renderText().contains("ON UPPER BOUND 0.3"))
+        // E held at a bound the user chose is reported as held there, not as unidentified.
+        let heldE = try ChinchillaLaw.fit(rows, options: Self.options([], ["E<=1.7"]))
+        #expect(heldE.params["E"]! <= 1.7 + 1e-12)
+        #expect(heldE.diagnostics?.onBounds.contains { $0.parameter == "E" && $0.byUser } == true)
+        #expect(heldE.diagnostics?.notIdentified.isEmpty == true && heldE.diagnostics?.verdict.level == .weaklyDetermined)
     }
 
     @Test func unknownParameterNamesListTheLawsParameters() throws {

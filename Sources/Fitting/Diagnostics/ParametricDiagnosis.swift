@@ -42,9 +42,10 @@ enum ParametricDiagnosis {
             switch (p.role, hit.side) {
             case (.exponent, "lower") where hit.bound <= 0:
                 notALaw.append("\(p.name) ran to \(fmt(hit.bound)): the loss does not fall with the quantity it scales")
-            case (.irreducible, "lower"), (.irreducible, "upper") where !hit.byUser:
+            case (.irreducible, _) where !hit.byUser:
                 // E → 0 (no floor in sight) or E → the smallest loss (the floor is where the data
-                // end): either way the data do not determine it.
+                // end): either way the data do not determine it. At a bound the user set, it is
+                // held there (weakly determined, below).
                 notIdentified.append(p.name)
                 d.notIdentified.append(p.name)
             default:
