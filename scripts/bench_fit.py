@@ -95,7 +95,7 @@ def run_scalelab(exe, csv_path, extra):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "fit.json")
         cmd = [exe, "fit", csv_path, "--law", "chinchilla", "--map", "N=Model Size", "--map", "C=Training FLOP",
-               "--drop-highest-loss", "5", "--out", out] + extra
+               "--drop-highest-loss", "5", "--rollout-steps", "0", "--out", out] + extra
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         wall = time.perf_counter() - t0

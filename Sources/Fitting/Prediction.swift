@@ -181,7 +181,7 @@ public enum Prediction {
             if let x { return row([v: x, "loss": KaplanLaw.loss(p, variable: qv, x: x)]) }
         case .chinchillaEnvelope, .chinchillaIsoFLOP:
             if let c = q.compute {
-                return row(["C": c, "N_opt": p["k_N"]! * Foundation.pow(c, p["a"]!), "D_opt": p["k_D"]! * Foundation.pow(c, p["b"]!)])
+                return row(["C": c, "N_opt": (p["k_N"] ?? .nan) * Foundation.pow(c, (p["a"] ?? .nan)), "D_opt": (p["k_D"] ?? .nan) * Foundation.pow(c, (p["b"] ?? .nan))])
             }
         case .vocab:
             if let n = q.params, let c = q.compute, let d = q.width {

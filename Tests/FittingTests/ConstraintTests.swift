@@ -55,6 +55,11 @@ import Support
         #expect(hit.side == "upper" && hit.byUser)
         #expect(bounded.diagnostics?.verdict.level == .weaklyDetermined)
         #expect(try FitReport(source: "x", fits: [bounded], runsUsed: [], runsExcluded: []).renderText().contains("ON UPPER BOUND 0.3"))
+        // E held at a bound the user chose is reported as held there, not as unidentified.
+        let heldE = try ChinchillaLaw.fit(rows, options: Self.options([], ["E<=1.7"]))
+        #expect(heldE.params["E"]! <= 1.7 + 1e-12)
+        #expect(heldE.diagnostics?.onBounds.contains { $0.parameter == "E" && $0.byUser } == true)
+        #expect(heldE.diagnostics?.notIdentified.isEmpty == true && heldE.diagnostics?.verdict.level == .weaklyDetermined)
     }
 
     @Test func unknownParameterNamesListTheLawsParameters() throws {
@@ -130,5 +135,29 @@ import Support
         let d = try #require(fit.diagnostics)
         #expect(d.verdict.level != .trustworthy, "\(d.verdict.line)")
         #expect((d.hessianCondition ?? 0) > 1e6 && !d.flatDirections.isEmpty)
+    }
+}
+
+/// The screened multi-start (every start to a loose tolerance, the best endpoints polished)
+/// finds the optimum the exhaustive one finds, with fewer evaluations.
+@Suite struct ScreeningTests {
+    @Test func screenedMultiStartMatchesExhaustive() throws {
+        var rng = SeededRandom(seed: 31)
+        var rows: [Observation] = []
+        for i in 0..<8 { for r in [2.0, 5, 10, 20, 50, 100] {
+            let n = 1e7 * Foundation.pow(1000, Double(i) / 7)
+            rows.append(obs([.N: n, .D: n * r, .loss: ChinchillaLaw.loss(ConstraintTests.truth, n: n, d: n * r) * Foundation.exp(0.01 * rng.nextGaussian())], run: "\(i)-\(r)"))
+        } }
+        let p = try ChinchillaLaw.points(rows, law: .chinchilla)
+        let obj = ChinchillaObjective(logN: PointBuffer(p.logN), logD: PointBuffer(p.logD), logL: PointBuffer(p.logL))
+        let starts = ChinchillaLaw.grid(stride: 5)
+        let full = try #require(MultiStart.minimize(obj, starts: starts, options: .tight))
+        let screened = try #require(MultiStart.minimize(obj, starts: starts, options: .tight, screening: .standard))
+        #expect(abs(screened.best.value - full.best.value) <= 1e-12 * full.best.value)
+        for k in 0..<5 { #expect(abs(screened.best.x[k] - full.best.x[k]) < 1e-5) }
+        #expect(screened.totalStarts == full.totalStarts)
+        #expect(screened.totalEvaluations < full.totalEvaluations)
+        let again = try #require(MultiStart.minimize(obj, starts: starts, options: .tight, screening: .standard))
+        #expect(again.best.x == screened.best.x)
     }
 }

@@ -52,4 +52,17 @@ import Support
         let kaplan = try ScalingFit.run(FitRequest(path: path, laws: [.chinchillaIsoFLOP], selection: sel, options: opt))
         #expect(kaplan.fits[0].budgets?.filter { $0.excluded == nil }.count == 6)
     }
+
+    /// Validation logged twice per run: the envelope law says why it cannot run and what to do.
+    @Test func sparseValidationCurvesGetAHint() throws {
+        var rows: [Observation] = []
+        for (i, n) in [1e6, 2e6, 4e6, 8e6].enumerated() { for s in [1.0, 2.0] {
+            rows.append(obs([.N: n, .D: 1e8 * s, .step: s, .loss: 4 - 0.2 * Double(i) - 0.1 * s], run: "r\(i)"))
+        } }
+        let fit = try EnvelopeLaw.fit(rows, options: FitOptions())
+        #expect(fit.diagnostics?.verdict.level == .weaklyDetermined)
+        #expect(fit.diagnostics?.verdict.reason.contains("--map loss=train_loss") == true)
+        // With one run fewer no interior size is left: the error carries the same hint.
+        #expect { try EnvelopeLaw.fit(rows.filter { $0.run != "r1" }, options: FitOptions()) } throws: { "\($0)".contains("--map loss=train_loss") }
+    }
 }

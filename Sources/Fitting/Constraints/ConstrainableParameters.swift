@@ -6,6 +6,8 @@ extension LawName {
         case .kaplan: return KaplanLaw.parameterNames(irreducible: options.kaplanIrreducible)
         case .dataConstrained: return ChinchillaLaw.parameterNames + DataConstrainedLaw.decayParameterNames
         case .kaplanJoint: return KaplanJointLaw.parameterNames
+        case .annealing: return AnnealingLaw.parameterNames
+        case .vocab: return VocabLaw.parameterNames
         case .overtraining: return OvertrainingLaw.parameterNames
         default: return []
         }

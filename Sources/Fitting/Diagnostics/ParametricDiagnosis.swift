@@ -7,13 +7,22 @@ enum ParametricDiagnosis {
     /// fits); `predictors` are the inputs (N, D, C) for the residual trend.
     /// `notALaw` carries law-specific findings (a term that vanishes, a slope of the wrong sign).
     static func diagnose(map: Reparametrization, theta: [Double], targets: [Double], predictors: [String: [Double]],
-                         notALaw: [String] = [], predict: ([Double]) -> [Double]) -> FitDiagnostics {
+                         notALaw: [String] = [], reported: [String: Double]? = nil, predict: ([Double]) -> [Double]) -> FitDiagnostics {
         var d = FitDiagnostics()
         d.constraints = map.summary
         d.onBounds = map.boundHits(theta)
         let onBound = Set(d.onBounds.map(\.parameter))
         let id = Identifiability(map: map, theta: theta, onBound: onBound, targets: targets, predict: predict)
         d.standardErrors = id.standardErrors
+        if let reported {
+            // Laws fitted in scaled units report raw parameters: keep the errors of those, in
+            // their units (relative error × value for log-scale ones).
+            d.standardErrors = [:]
+            for p in map.parameters {
+                guard let v = reported[p.name], let r = id.relativeErrors[p.name] else { continue }
+                d.standardErrors[p.name] = p.scale == .log ? r * abs(v) : id.standardErrors[p.name]
+            }
+        }
         d.hessianCondition = id.condition
         d.flatDirections = id.flat
         let predicted = predict(theta)
@@ -33,9 +42,10 @@ enum ParametricDiagnosis {
             switch (p.role, hit.side) {
             case (.exponent, "lower") where hit.bound <= 0:
                 notALaw.append("\(p.name) ran to \(fmt(hit.bound)): the loss does not fall with the quantity it scales")
-            case (.irreducible, "lower"), (.irreducible, "upper") where !hit.byUser:
+            case (.irreducible, _) where !hit.byUser:
                 // E → 0 (no floor in sight) or E → the smallest loss (the floor is where the data
-                // end): either way the data do not determine it.
+                // end): either way the data do not determine it. At a bound the user set, it is
+                // held there (weakly determined, below).
                 notIdentified.append(p.name)
                 d.notIdentified.append(p.name)
             default:

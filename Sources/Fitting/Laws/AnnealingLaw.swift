@@ -81,29 +81,43 @@ public enum AnnealingLaw {
         let model = Model(logS1: s1.map { Foundation.log($0 / scale) }, s2: s2.map { $0 / scale }, logL: loss.map { Foundation.log($0) })
         let starts = startGrid(loss: loss, s2n: s2.map { $0 / scale })
         let objective = HuberObjective(model: model, delta: options.huberDelta)
-        guard let out = MultiStart.minimize(objective, starts: starts, options: options.lbfgs) else {
+        let map = try Reparametrization(parameters(smallestLoss: loss.min()!), options.constraints, law: .annealing)
+        guard let (theta, out) = map.minimize(objective, starts: starts, options: options.lbfgs) else {
             throw ScaleLabError.invalid("law annealing: no start reached a finite objective")
         }
-        let params = rawParams(out.best.x, scale: scale)
+        let params = rawParams(theta, scale: scale)
         let predicted = zip(s1, s2).map { lossAt(params, s1: $0, s2: $1) }
         var fit = LawFit(law: .annealing, params: params, nPoints: loss.count,
                          goodness: .of(observed: loss, predicted: predicted, objective: out.best.value),
                          residuals: (0..<loss.count).map { Residual(run: runs[$0], observed: loss[$0], predicted: predicted[$0]) },
                          settings: ["lambda": options.annealingLambda, "huber_delta": options.huberDelta, "curves": Double(order.count)],
                          notes: ["L(s) = L0 + A*S1^-alpha - C*S2; S1 includes warmup; momentum of S2 starts at the LR peak; lr interpolated between logged steps"])
+        fit.diagnostics = ParametricDiagnosis.diagnose(map: map, theta: theta, targets: model.logL, predictors: [:], reported: params) {
+            ConstrainedLeastSquares.outputs(model, $0)
+        }
         if options.bootstrap > 0 {
             guard order.count >= 3 else { throw ScaleLabError.invalid("--bootstrap resamples runs; law annealing has \(order.count) curve(s), needs 3 or more") }
             let ri = runIndices(runs)
             let lbfgs = options.lbfgs, delta = options.huberDelta
-            let warm = out.best.x
+            let warm = map.reduce(theta)
             let (ci, summary, samples) = Bootstrap.run(runOfPoint: ri.indices, runCount: ri.count, resamples: options.bootstrap, seed: options.seed) { w in
                 let obj = HuberObjective(model: model, delta: delta, weights: PointBuffer(w))
-                guard let r = MultiStart.serialBest(obj, starts: warm, options: lbfgs, workspace: LBFGSWorkspace(dimension: 4, memory: lbfgs.memory)) else { return nil }
-                return rawParams(r.x, scale: scale)
+                guard let r = map.serialBest(obj, reducedStarts: warm, options: lbfgs, workspace: LBFGSWorkspace(dimension: max(map.freeCount, 1), memory: lbfgs.memory)) else { return nil }
+                return rawParams(r.theta, scale: scale)
             }
             fit.ci95 = ci; fit.bootstrap = summary; fit.bootstrapSamples = samples
         }
         return fit
+    }
+
+    /// Names `--fix`/`--bound` accept: A and C are fitted in units scaled by max S1 (A's scale
+    /// depends on α), so only L0 and α are constrained in their own units.
+    public static let parameterNames = ["L0", "alpha"]
+
+    /// θ = (ln L0, ln A_scaled, ln α, ln C_scaled). L0 is positive but may exceed the smallest
+    /// loss: annealing (−C·S2) takes the curve below L0 + A·S1^−α.
+    static func parameters(smallestLoss: Double) -> [LawParameter] {
+        [LawParameter("L0", .log, .irreducible, lower: 0), .logCoefficient("A_scaled"), LawParameter("alpha", .log, .exponent), .logCoefficient("C_scaled")]
     }
 
     static func startGrid(loss: [Double], s2n: [Double]) -> [Double] {
@@ -123,7 +137,7 @@ public enum AnnealingLaw {
     }
 
     public static func lossAt(_ p: [String: Double], s1: Double, s2: Double) -> Double {
-        p["L0"]! + p["A"]! * Foundation.pow(s1, -p["alpha"]!) - p["C"]! * s2
+        (p["L0"] ?? .nan) + (p["A"] ?? .nan) * Foundation.pow(s1, -(p["alpha"] ?? .nan)) - (p["C"] ?? .nan) * s2
     }
 
     /// Predicted loss at each step of another schedule (logged (step, lr) pairs).

@@ -155,20 +155,20 @@ public enum ChinchillaLaw {
     }
 
     public static func derived(_ p: [String: Double]) -> [String: Double] {
-        let al = p["alpha"]!, be = p["beta"]!, A = p["A"]!, B = p["B"]!
+        let al = (p["alpha"] ?? .nan), be = (p["beta"] ?? .nan), A = (p["A"] ?? .nan), B = (p["B"] ?? .nan)
         return ["a": be / (al + be), "b": al / (al + be), "G": Foundation.pow(al * A / (be * B), 1 / (al + be))]
     }
 
     /// L(N, D) = E + A/N^α + B/D^β.
     public static func loss(_ p: [String: Double], n: Double, d: Double) -> Double {
-        p["E"]! + p["A"]! / Foundation.pow(n, p["alpha"]!) + p["B"]! / Foundation.pow(d, p["beta"]!)
+        (p["E"] ?? .nan) + (p["A"] ?? .nan) / Foundation.pow(n, (p["alpha"] ?? .nan)) + (p["B"] ?? .nan) / Foundation.pow(d, (p["beta"] ?? .nan))
     }
 
     /// Compute-optimal N, D and loss for C FLOPs under C = 6ND.
     public static func optimalAllocation(_ p: [String: Double], compute c: Double) -> (n: Double, d: Double, loss: Double) {
         let dv = derived(p)
-        let n = dv["G"]! * Foundation.pow(c / 6, dv["a"]!)
-        let d = Foundation.pow(c / 6, dv["b"]!) / dv["G"]!
+        let n = (dv["G"] ?? .nan) * Foundation.pow(c / 6, (dv["a"] ?? .nan))
+        let d = Foundation.pow(c / 6, (dv["b"] ?? .nan)) / (dv["G"] ?? .nan)
         return (n, d, loss(p, n: n, d: d))
     }
 }

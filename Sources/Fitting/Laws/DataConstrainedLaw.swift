@@ -80,10 +80,12 @@ public enum DataConstrainedLaw {
         if options.bootstrap > 0 {
             let ri = runIndices(obs.map(\.run))
             let lbfgs = options.lbfgs, delta = options.huberDelta, warm = out.best.x
+            let map = try decayReparametrization(options)
             let (ci, summary, samples) = Bootstrap.run(runOfPoint: ri.indices, runCount: ri.count, resamples: options.bootstrap, seed: options.seed) { w in
                 let obj = HuberObjective(model: model, delta: delta, weights: PointBuffer(w))
-                guard let r = MultiStart.serialBest(obj, starts: warm, options: lbfgs, workspace: LBFGSWorkspace(dimension: 2, memory: lbfgs.memory)) else { return nil }
-                return ["R_D_star": Foundation.exp(r.x[0]), "R_N_star": Foundation.exp(r.x[1])]
+                guard let r = map.serialBest(obj, reducedStarts: map.reduce(warm), options: lbfgs,
+                                             workspace: LBFGSWorkspace(dimension: max(map.freeCount, 1), memory: lbfgs.memory)) else { return nil }
+                return ["R_D_star": Foundation.exp(r.theta[0]), "R_N_star": Foundation.exp(r.theta[1])]
             }
             fit.ci95 = ci; fit.bootstrap = summary; fit.bootstrapSamples = samples
             fit.notes.append("bootstrap intervals are for R*_D and R*_N with the base law held fixed")
@@ -93,11 +95,10 @@ public enum DataConstrainedLaw {
 
     /// Stage 2: R*_D and R*_N with the base law (E, A, B, alpha, beta) held fixed.
     static func fitDecayConstants(_ obs: [Observation], base bp: [String: Double], options: FitOptions) throws -> (Model, MultiStart.Outcome) {
-        let model = Model(pts: points(obs, base: bp), E: bp["E"]!, A: bp["A"]!, B: bp["B"]!, alpha: bp["alpha"]!, beta: bp["beta"]!)
+        let model = Model(pts: points(obs, base: bp), E: (bp["E"] ?? .nan), A: (bp["A"] ?? .nan), B: (bp["B"] ?? .nan), alpha: (bp["alpha"] ?? .nan), beta: (bp["beta"] ?? .nan))
         var starts: [Double] = []
         for d in [0.5, 5, 15, 50] as [Double] { for n in [0.5, 5, 15, 50] as [Double] { starts += [Foundation.log(d), Foundation.log(n)] } }
-        let map = try Reparametrization(decayParameterNames.map { LawParameter.logCoefficient($0) },
-                                        options.constraints.restricted(to: decayParameterNames), law: .dataConstrained)
+        let map = try decayReparametrization(options)
         let objective = HuberObjective(model: model, delta: options.huberDelta)
         guard let (theta, out) = map.minimize(objective, starts: starts, options: options.lbfgs) else {
             throw ScaleLabError.invalid("law data-constrained: no start reached a finite objective")
@@ -105,6 +106,12 @@ public enum DataConstrainedLaw {
         var outcome = out
         outcome.best.x = theta  // callers read θ = (ln R*_D, ln R*_N)
         return (model, outcome)
+    }
+
+    /// θ = (ln R*_D, ln R*_N) under the user's fixes and bounds on them.
+    static func decayReparametrization(_ options: FitOptions) throws -> Reparametrization {
+        try Reparametrization(decayParameterNames.map { LawParameter.logCoefficient($0) },
+                              options.constraints.restricted(to: decayParameterNames), law: .dataConstrained)
     }
 
     static func points(_ obs: [Observation], base p: [String: Double]) -> [Point] {
@@ -117,15 +124,15 @@ public enum DataConstrainedLaw {
 
     /// N_opt(U_D) = G·(G·U_D)^{β/α}: the compute-optimal model size for U_D tokens.
     static func optimalParams(_ p: [String: Double], uniqueTokens u: Double) -> Double {
-        let g = ChinchillaLaw.derived(p)["G"]!
-        return g * Foundation.pow(g * u, p["beta"]! / p["alpha"]!)
+        let g = (ChinchillaLaw.derived(p)["G"] ?? .nan)
+        return g * Foundation.pow(g * u, (p["beta"] ?? .nan) / (p["alpha"] ?? .nan))
     }
 
     public static func loss(_ p: [String: Double], n: Double, d: Double, unique u: Double) -> Double {
         let uN = min(n, optimalParams(p, uniqueTokens: u))
         let rD = max(0, d / u - 1), rN = max(0, n / uN - 1)
-        let rsD = p["R_D_star"]!, rsN = p["R_N_star"]!
+        let rsD = (p["R_D_star"] ?? .nan), rsN = (p["R_N_star"] ?? .nan)
         let dEff = u * (1 + rsD * (1 - Foundation.exp(-rD / rsD))), nEff = uN * (1 + rsN * (1 - Foundation.exp(-rN / rsN)))
-        return p["E"]! + p["A"]! / Foundation.pow(nEff, p["alpha"]!) + p["B"]! / Foundation.pow(dEff, p["beta"]!)
+        return (p["E"] ?? .nan) + (p["A"] ?? .nan) / Foundation.pow(nEff, (p["alpha"] ?? .nan)) + (p["B"] ?? .nan) / Foundation.pow(dEff, (p["beta"] ?? .nan))
     }
 }

@@ -31,8 +31,13 @@ public enum EnvelopeLaw {
             guard pts.count >= 2 else { continue }
             curves.append(Curve(run: run, n: n, logC: pts.map(\.0), loss: pts.map(\.1)))
         }
+        // Validation logged only a few times per run makes a poor envelope: say so, and how to
+        // use the training loss instead.
+        let pointsPerRun = order.map { byRun[$0]!.count }.sorted()
+        let sparse = (pointsPerRun.isEmpty ? 0 : pointsPerRun[pointsPerRun.count / 2]) <= 3
+        let hint = sparse ? " (runs have a median of \(pointsPerRun.isEmpty ? 0 : pointsPerRun[pointsPerRun.count / 2]) logged losses: if validation is logged rarely, fit the training loss with --map loss=train_loss)" : ""
         guard Set(curves.map(\.n)).count >= 2 else {
-            throw ScaleLabError.invalid("law chinchilla-envelope needs training curves (2+ logged points) of 2 or more model sizes; got \(curves.count) curves of \(Set(curves.map(\.n)).count) size(s)")
+            throw ScaleLabError.invalid("law chinchilla-envelope needs training curves (2+ logged points) of 2 or more model sizes; got \(curves.count) curves of \(Set(curves.map(\.n)).count) size(s)" + hint)
         }
         let sizes = Set(curves.map(\.n)).sorted()
         guard sizes.count >= 3 else {
@@ -56,15 +61,25 @@ public enum EnvelopeLaw {
             cs.append(Foundation.exp(lc)); ns.append(bestN); losses.append(best)
         }
         guard Set(ns).count >= 2, let nLaw = PowerLaw(x: cs, y: ns), let dLaw = PowerLaw(x: cs, y: zip(cs, ns).map { $0 / (6 * $1) }) else {
-            throw ScaleLabError.invalid("law chinchilla-envelope: the lower envelope has fewer than 2 interior model sizes (excluding the smallest and largest); it needs curves of more sizes that cross")
+            throw ScaleLabError.invalid("law chinchilla-envelope: the lower envelope has fewer than 2 interior model sizes (excluding the smallest and largest); it needs curves of more sizes that cross" + hint)
         }
         let predicted = cs.map { nLaw($0) }
         let stride = max(1, cs.count / 100)
-        return LawFit(law: .chinchillaEnvelope, params: ["a": nLaw.exponent, "b": dLaw.exponent, "k_N": nLaw.k, "k_D": dLaw.k],
+        let interior = Set(ns).count
+        var d = FitDiagnostics()
+        d.verdict = !(nLaw.exponent > 0 && nLaw.exponent < 1) ? Verdict(level: .notALaw, reason: "N_opt exponent a = \(fmt(nLaw.exponent)) outside (0, 1)")
+            : sparse ? Verdict(level: .weaklyDetermined, reason: "curves of 3 or fewer logged losses: the envelope is drawn between few points" + hint)
+            : interior < 3 ? Verdict(level: .weaklyDetermined, reason: "only \(interior) model sizes ever win the envelope inside the range; the exponent rests on the FLOP values where they switch")
+            : boundary * 2 > gridSize ? Verdict(level: .weaklyDetermined, reason: "\(boundary) of \(gridSize) FLOP values are won by the smallest or largest model and were dropped")
+            : Verdict(level: .trustworthy, reason: "\(interior) model sizes on the envelope")
+        var fit = LawFit(law: .chinchillaEnvelope, params: ["a": nLaw.exponent, "b": dLaw.exponent, "k_N": nLaw.k, "k_D": dLaw.k],
                       nPoints: cs.count, goodness: .of(observed: ns, predicted: predicted, objective: .nan),
                       residuals: Swift.stride(from: 0, to: cs.count, by: stride).map { Residual(run: "C=\(String(format: "%.4g", cs[$0]))", observed: ns[$0], predicted: predicted[$0]) },
                       settings: ["grid_points": Double(gridSize), "curves": Double(curves.count), "boundary_points_dropped": Double(boundary)],
                       notes: ["envelope over \(gridSize) log-spaced FLOP values, without points won by the smallest or largest model; goodness and residuals (every \(stride)th point) are of N_opt on the envelope"])
+        fit.diagnostics = d
+        fit.range = FittedRange(["C": cs])
+        return fit
     }
 
     /// Loss of a curve at log C by linear interpolation; nil outside the curve's range.

@@ -53,7 +53,7 @@ public enum HyperparameterLaw {
                          settings: ["groups": Double(optima.count), "lr_groups_used": Double(lrOK.count), "batch_groups_used": Double(bOK.count)],
                          notes: notes)
         var d = FitDiagnostics()
-        let a = params["lr_exponent_N"]!
+        let a = (params["lr_exponent_N"] ?? .nan)
         d.verdict = lrOK.count <= 3 ? Verdict(level: .weaklyDetermined, reason: "3 parameters of the lr law from \(lrOK.count) groups")
             : lrOK.count * 2 < optima.count ? Verdict(level: .weaklyDetermined, reason: "\(optima.count - lrOK.count) of \(optima.count) groups have their best lr at the edge of the grid")
             : Verdict(level: .trustworthy, reason: "lr law from \(lrOK.count) groups; goodness is of lr_opt (rmse_log \(fmt(fit.goodness.rmseLog)))")

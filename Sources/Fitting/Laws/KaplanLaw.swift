@@ -110,6 +110,6 @@ public enum KaplanLaw {
 
     /// L(X) = [E +] (X_c/X)^α.
     public static func loss(_ p: [String: Double], variable q: Quantity, x: Double) -> Double {
-        (p["E"] ?? 0) + Foundation.pow(p["\(q.rawValue)_c"]! / x, p["alpha_\(q.rawValue)"]!)
+        (p["E"] ?? 0) + Foundation.pow((p["\(q.rawValue)_c"] ?? .nan) / x, p["alpha_\(q.rawValue)"] ?? .nan)
     }
 }

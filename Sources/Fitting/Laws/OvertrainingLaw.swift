@@ -57,7 +57,7 @@ public enum OvertrainingLaw {
         }
         let params = map.natural(theta)
         let predicted = zip(p.n, p.d).map { loss(params, n: $0, d: $1) }
-        var fit = LawFit(law: .overtraining, params: params, derived: ["alpha_equivalent": 2 * params["eta"]!], nPoints: p.loss.count,
+        var fit = LawFit(law: .overtraining, params: params, derived: ["alpha_equivalent": 2 * (params["eta"] ?? .nan)], nPoints: p.loss.count,
                          goodness: .of(observed: p.loss, predicted: predicted, objective: value),
                          residuals: (0..<p.loss.count).map { Residual(run: p.runs[$0], observed: p.loss[$0], predicted: predicted[$0]) },
                          settings: ["starts": Double(starts.count)],

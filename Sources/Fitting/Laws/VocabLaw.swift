@@ -51,10 +51,11 @@ public enum VocabLaw {
         let model = Model(logN: lN, logNv: lNv, logD: lD, loss: loss)
         let starts = startGrid(minLoss: loss.min()!)
         let objective = HuberObjective(model: model, delta: options.huberDelta)
-        guard let out = MultiStart.minimize(objective, starts: starts, options: options.lbfgs) else {
+        let map = try Reparametrization(parameters(smallestLoss: loss.min()!), options.constraints, law: .vocab)
+        guard let (theta, out) = map.minimize(objective, starts: starts, options: options.lbfgs) else {
             throw ScaleLabError.invalid("law vocab: no start reached a finite objective")
         }
-        let params = rawParams(out.best.x)
+        let params = rawParams(theta)
         let predicted = obs.map { self.loss(params, n: $0[.N]!, nv: $0[.Nv]!, d: $0[.D]!) }
         var fit = LawFit(law: .vocab, params: params, nPoints: loss.count,
                          goodness: .of(observed: loss, predicted: predicted, objective: out.best.value),
@@ -62,18 +63,30 @@ public enum VocabLaw {
                          settings: ["huber_delta": options.huberDelta, "starts": Double(out.totalStarts)],
                          notes: ["L_u = -E + A1/N_nv^alpha + A2/N_v^alpha2 + B/D^alpha; N_v = V*d (one tied V x d embedding); FLOPs = 6(N_nv + N_v)D",
                                  "raw-residual Huber as Tao et al.; parameters in raw units (N, N_v, D as given)"])
+        fit.diagnostics = ParametricDiagnosis.diagnose(map: map, theta: theta, targets: loss, predictors: ["N": obs.map { $0[.N]! }, "D": obs.map { $0[.D]! }],
+                                                       reported: params) { ConstrainedLeastSquares.outputs(model, $0) }
         if options.bootstrap > 0 {
             let ri = runIndices(runs)
             let lbfgs = options.lbfgs, delta = options.huberDelta
-            let warm = out.best.x + Array(starts.prefix(6 * 8))
+            let warm = map.reduceStarts(theta + Array(starts.prefix(6 * 8)))
             let (ci, summary, samples) = Bootstrap.run(runOfPoint: ri.indices, runCount: ri.count, resamples: options.bootstrap, seed: options.seed) { w in
                 let obj = HuberObjective(model: model, delta: delta, weights: PointBuffer(w))
-                guard let r = MultiStart.serialBest(obj, starts: warm, options: lbfgs, workspace: LBFGSWorkspace(dimension: 6, memory: lbfgs.memory)) else { return nil }
-                return rawParams(r.x)
+                guard let r = map.serialBest(obj, reducedStarts: warm, options: lbfgs, workspace: LBFGSWorkspace(dimension: max(map.freeCount, 1), memory: lbfgs.memory)) else { return nil }
+                return rawParams(r.theta)
             }
             fit.ci95 = ci; fit.bootstrap = summary; fit.bootstrapSamples = samples
         }
         return fit
+    }
+
+    /// Names `--fix`/`--bound` accept (A1, A2, B are fitted in normalised units whose scale
+    /// depends on the exponents).
+    public static let parameterNames = ["E", "alpha", "alpha2"]
+
+    /// θ = (E, ln A1, ln A2, ln B in normalised units, α, α2); the floor −E at most the smallest loss.
+    static func parameters(smallestLoss: Double) -> [LawParameter] {
+        [LawParameter("E", .linear, .irreducible, lower: -smallestLoss), .logCoefficient("A1_scaled"), .logCoefficient("A2_scaled"),
+         .logCoefficient("B_scaled"), .exponent("alpha"), .exponent("alpha2")]
     }
 
     static func startGrid(minLoss: Double) -> [Double] {
@@ -95,7 +108,7 @@ public enum VocabLaw {
     }
 
     public static func loss(_ p: [String: Double], n: Double, nv: Double, d: Double) -> Double {
-        -p["E"]! + p["A1"]! / Foundation.pow(n, p["alpha"]!) + p["A2"]! / Foundation.pow(nv, p["alpha2"]!) + p["B"]! / Foundation.pow(d, p["alpha"]!)
+        -(p["E"] ?? .nan) + (p["A1"] ?? .nan) / Foundation.pow(n, (p["alpha"] ?? .nan)) + (p["A2"] ?? .nan) / Foundation.pow(nv, (p["alpha2"] ?? .nan)) + (p["B"] ?? .nan) / Foundation.pow(d, (p["alpha"] ?? .nan))
     }
 
     /// The vocabulary size minimising the loss at fixed compute C for a model with N_nv

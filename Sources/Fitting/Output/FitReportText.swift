@@ -10,7 +10,7 @@ extension FitReport {
             out += f.parameterLines()
             for k in f.derived.keys.sorted() {
                 guard let v = f.derived[k] else { continue }
-                out += "  \(k.padding(toLength: 10, withPad: " ", startingAt: 0)) \(fmt(v)) (derived)"
+                out += "  \(k.padding(toLength: f.nameWidth, withPad: " ", startingAt: 0)) \(fmt(v)) (derived)"
                 if let ci = f.ci95?[k], ci.count == 2 { out += "   95% CI [\(fmt(ci[0])), \(fmt(ci[1]))]" }
                 out += "\n"
             }
@@ -34,13 +34,16 @@ extension FitReport {
 }
 
 extension LawFit {
+    /// Column width for parameter names (at least 10; never truncating a name).
+    var nameWidth: Int { max(10, (Array(params.keys) + Array(derived.keys)).map(\.count).max() ?? 0) }
+
     /// One line per parameter: value (or "not identified"), interval, and its constraint.
     func parameterLines() -> String {
         var out = ""
         let d = diagnostics
         for k in params.keys.sorted() {
             guard let v = params[k] else { continue }
-            out += "  \(k.padding(toLength: 10, withPad: " ", startingAt: 0)) "
+            out += "  \(k.padding(toLength: nameWidth, withPad: " ", startingAt: 0)) "
             if d?.notIdentified.contains(k) == true {
                 out += "not identified"
                 if let hit = d?.onBounds.first(where: { $0.parameter == k }) { out += " (ran to its \(hit.side) bound \(fmt(hit.bound)))" }
