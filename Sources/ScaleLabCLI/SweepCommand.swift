@@ -63,7 +63,8 @@ struct SweepCommand: ParsableCommand {
         let sweep = try SweepConfig.load(path: config, overrides: overrides)
         let directory = SweepDirectory(URL(fileURLWithPath: runsDir).appendingPathComponent(sweep.name))
         if dryRun {
-            let plan = try Planner.plan(sweep, lrChoices: LRTuning.choices(try Planner.plan(sweep).runs, directory: directory))
+            var plan = try Planner.plan(sweep)
+            if !plan.deferred.isEmpty { plan = try Planner.plan(sweep, lrChoices: LRTuning.choices(plan.runs, directory: directory)) }
             let throughput = Throughput()
             var schedule: Schedule?
             if let jobs, let threads { schedule = Schedule(jobs: jobs, threads: threads, seconds: 0) }

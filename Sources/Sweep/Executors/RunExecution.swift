@@ -49,11 +49,18 @@ public enum RunExecution {
                         return .diverged
                     }
                     let checkpoint = CheckpointStore(runDirectory: trunk).url(step: step)
-                    let ownCheckpoints = !CheckpointStore(runDirectory: dir).steps().isEmpty
-                    guard ownCheckpoints || FileManager.default.fileExists(atPath: checkpoint.path) else {
-                        throw ScaleLabError.invalid("its WSD trunk \(trunkID) has no checkpoint at step \(step) yet (the trunk must finish first)")
+                    if FileManager.default.fileExists(atPath: checkpoint.path) {
+                        options.branchFrom = checkpoint
+                    } else if (trunkSummary?.steps ?? 0) < step {
+                        let ownCheckpoints = !CheckpointStore(runDirectory: dir).steps().isEmpty
+                        guard ownCheckpoints else {
+                            // Not this run's failure: it waits for its trunk (killed, failed or not run yet).
+                            events(.warning("run \(run.id) waits for its WSD trunk \(trunkID), which has not reached step \(step)"))
+                            return .interrupted
+                        }
                     }
-                    options.branchFrom = checkpoint
+                    // A trunk extended by an edited sweep may have passed this point without keeping
+                    // it; a branch equals a fresh run of its length bit for bit, so it trains fresh.
                 }
                 summary = try train(config: config, runDirectory: dir, options: options, events: events)
             }

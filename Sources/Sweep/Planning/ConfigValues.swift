@@ -6,45 +6,48 @@ import Training
 /// results.csv and the keys a grid may name.
 enum ConfigValues {
     static func flatten(_ config: RunConfig) -> [String: String] {
-        guard let data = try? JSONEncoder().encode(config), let value = try? JSONDecoder().decode(JSONValue.self, from: data) else { return [:] }
+        guard let object = jsonObject(config) else { return [:] }
         var out: [String: String] = [:]
-        func walk(_ value: JSONValue, _ path: String) {
-            switch value {
-            case let .object(d): for (k, v) in d { walk(v, path.isEmpty ? k : "\(path).\(k)") }
-            case let .array(list): out[path] = list.map(\.text).joined(separator: ";")
-            default: out[path] = value.text
+        func walk(_ value: Any, _ path: String) {
+            if let d = value as? [String: Any] {
+                for (k, v) in d { walk(v, path.isEmpty ? k : "\(path).\(k)") }
+            } else {
+                out[path] = text(value)
             }
         }
-        walk(value, "")
+        walk(object, "")
         return out
     }
-}
 
-/// Any JSON value, decoded without Foundation's bridging (so true stays a Bool, 1 an integer).
-enum JSONValue: Decodable {
-    case bool(Bool), int(Int), double(Double), string(String), null
-    case array([JSONValue]), object([String: JSONValue])
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let i = try? c.decode(Int.self) { self = .int(i) }
-        else if let d = try? c.decode(Double.self) { self = .double(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
+    /// The values of `keys` only (the swept columns of one run).
+    static func values(_ config: RunConfig, keys: [String]) -> [String: String] {
+        guard !keys.isEmpty, let object = jsonObject(config) else { return [:] }
+        var out: [String: String] = [:]
+        for key in keys {
+            var value: Any? = object
+            for part in key.split(separator: ".") { value = (value as? [String: Any])?[String(part)] }
+            out[key] = value.map(text) ?? ""
+        }
+        return out
     }
 
-    var text: String {
-        switch self {
-        case let .bool(b): return b ? "true" : "false"
-        case let .int(i): return String(i)
-        case let .double(d): return "\(d)"
-        case let .string(s): return s
-        case .null: return ""
-        case let .array(a): return a.map(\.text).joined(separator: ";")
-        case .object: return ""
+    static func jsonObject(_ config: RunConfig) -> [String: Any]? {
+        guard let data = try? JSONEncoder().encode(config) else { return nil }
+        return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+    }
+
+    static func text(_ value: Any) -> String {
+        switch value {
+        case let list as [Any]: return list.map(text).joined(separator: ";")
+        case let n as NSNumber:
+            // JSON true/false arrive as NSNumber holding a C char ("c"), integers as "q".
+            let type = String(cString: n.objCType)
+            if type == "c" { return n.boolValue ? "true" : "false" }
+            if type == "d" || type == "f" { return "\(n.doubleValue)" }
+            return "\(n.int64Value)"
+        case let s as String: return s
+        case is NSNull: return ""
+        default: return "\(value)"
         }
     }
 }

@@ -74,7 +74,7 @@ public enum Estimator {
     /// text is bytes; token files are 2 or 4 bytes a token; a corpus is counted by loading it
     /// (prepared and tokenized once, then cached).
     static func trainTokens(_ c: RunConfig, cache: inout [String: Int?]) -> Int? {
-        let key = "\(c.data)|\(c.model.vocabSize)"
+        let key = "\(c.data.corpus ?? "")|\(c.data.tokenizer)|\(c.data.text ?? [])|\(c.data.trainTokens ?? "")|\(c.data.valTokens ?? "")|\(c.data.valFraction)|\(c.model.vocabSize)"
         if let known = cache[key] { return known }
         func size(_ p: String) -> Int { (try? FileManager.default.attributesOfItem(atPath: p)[.size] as? Int) ?? 0 }
         let value: Int?

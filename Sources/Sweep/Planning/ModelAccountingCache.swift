@@ -9,7 +9,10 @@ final class ModelAccountingCache: @unchecked Sendable {
 
     struct ModelConfigKey: Hashable {
         let text: String
-        init(_ m: ModelConfig) { text = "\(m)" }
+        init(_ m: ModelConfig) {
+            text = "\(m.dModel),\(m.nLayer),\(m.nHead),\(m.context),\(m.vocabSize),\(m.mlpRatio),\(m.norm.rawValue),"
+                + "\(m.position.rawValue),\(m.activation.rawValue),\(m.tieEmbeddings),\(m.bias),\(m.initStd)"
+        }
     }
 
     func accounting(_ m: ModelConfig) -> ModelAccounting {

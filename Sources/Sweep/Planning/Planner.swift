@@ -124,7 +124,10 @@ public enum Planner {
                 }
                 var trunk = configs.last!
                 trunk.name = "\(sweep.name)-\(resolved[members.last!].family)-V\(trunk.model.vocabSize)-trunk"
-                let id = RunID.of(trunk, salt: "trunk:" + points.map(String.init).joined(separator: ","))
+                // The trunk's id leaves out its length, so adding a longer run extends the same trunk.
+                var identity = trunk
+                identity.training.steps = 1
+                let id = RunID.of(identity, salt: "trunk")
                 trunkID = id
                 if seen.insert(id).inserted {
                     runs.append(PlannedRun(id: id, role: .trunk, config: trunk, family: resolved[members.last!].family, budget: nil,
@@ -139,9 +142,7 @@ public enum Planner {
                     notes.append("\(c.name): the same run as another point of the sweep (after rounding to whole steps); planned once")
                     continue
                 }
-                let flat = ConfigValues.flatten(c)
-                var swept: [String: String] = [:]
-                for key in sweptKeys { swept[key] = flat[key] ?? "" }
+                let swept = ConfigValues.values(c, keys: sweptKeys)
                 runs.append(PlannedRun(id: id, role: .run, config: c, family: r.family, budget: r.budget,
                                        budgetConvention: r.budget == nil ? nil : sweep.isoflop?.convention.rawValue,
                                        requestedTokens: r.requested, trunk: trunkID,
@@ -153,20 +154,58 @@ public enum Planner {
                          lrChoices: lrChoices)
     }
 
-    /// The base config at every grid point (the Cartesian product, first key slowest).
+    /// The base config at every grid point (the Cartesian product, first key slowest). Values
+    /// were checked one by one when the config was read; the points are built as JSON, which
+    /// decodes far faster than YAML (a 1,000-run plan has hundreds of points).
     static func gridPoints(_ sweep: SweepConfig) throws -> [RunConfig] {
-        var nodes: [(Node, [String])] = [(sweep.base, [])]
+        let base = try SweepConfig.decodeRunConfig(sweep.base, file: sweep.location("base"), keyPrefix: "base")
+        guard !sweep.grid.isEmpty else { return [base] }
+        guard let root = try JSONSerialization.jsonObject(with: JSONEncoder().encode(base)) as? [String: Any] else { return [base] }
+        var points: [([String: Any], [String])] = [(root, [])]
         for axis in sweep.grid {
-            var next: [(Node, [String])] = []
-            for (node, labels) in nodes {
-                for (i, v) in axis.values.enumerated() {
-                    next.append((try SweepConfig.settingNode(node, key: axis.key, to: v), labels + ["\(axis.key)[\(i)]"]))
+            let path = axis.key.split(separator: ".").map(String.init)
+            let values = axis.values.map(jsonValue)
+            var next: [([String: Any], [String])] = []
+            for (object, labels) in points {
+                for (i, v) in values.enumerated() {
+                    next.append((setting(object, path[...], to: v), labels + ["\(axis.key)[\(i)]"]))
                 }
             }
-            nodes = next
+            points = next
         }
-        return try nodes.map { node, labels in
-            try SweepConfig.decodeRunConfig(node, file: sweep.location("grid"), keyPrefix: labels.isEmpty ? "base" : labels.joined(separator: ","))
+        let decoder = JSONDecoder()
+        return try points.map { object, labels in
+            let config: RunConfig
+            do { config = try decoder.decode(RunConfig.self, from: JSONSerialization.data(withJSONObject: object)) } catch let e as DecodingError {
+                let (key, reason) = e.keyPathAndReason
+                throw ScaleLabError.config(file: sweep.location("grid"), key: "\(labels.joined(separator: ",")) → \(key)", reason: reason)
+            }
+            try check(config, what: "grid point \(labels.joined(separator: ", "))", sweep: sweep)
+            return config
+        }
+    }
+
+    static func setting(_ object: [String: Any], _ path: ArraySlice<String>, to value: Any) -> [String: Any] {
+        guard let head = path.first else { return object }
+        var o = object
+        o[head] = path.count == 1 ? value : setting(o[head] as? [String: Any] ?? [:], path.dropFirst(), to: value)
+        return o
+    }
+
+    /// A YAML value as the JSON value the same config would hold.
+    static func jsonValue(_ node: Node) -> Any {
+        switch node {
+        case let .sequence(s): return s.map(jsonValue)
+        case let .mapping(m):
+            var out: [String: Any] = [:]
+            for (k, v) in m { out[k.string ?? ""] = jsonValue(v) }
+            return out
+        default:
+            if node.tag.description.hasSuffix(":null") || node.null != nil { return NSNull() }
+            if let b = node.bool, node.tag.description.hasSuffix(":bool") { return b }
+            if let i = node.int, node.tag.description.hasSuffix(":int") { return i }
+            if let d = node.float, node.tag.description.hasSuffix(":float") { return d }
+            return node.string ?? ""
         }
     }
 
@@ -212,10 +251,13 @@ public enum Planner {
         }
     }
 
-    /// Validation every steps/points steps of the group's shortest run, train loss at least as often.
+    /// Validation at least `points` times in the group's shortest run, train loss at least as
+    /// often. The interval is a power of two, so adding a run to a group changes it (and with it
+    /// every run id of the group) only when the shortest run changes by a factor of two.
     static func setValidation(_ c: inout RunConfig, shortestSteps: Int, points: Int) throws {
         guard points > 0 else { return }
-        let interval = max(1, shortestSteps / points)
+        var interval = 1
+        while interval * 2 * points <= shortestSteps { interval *= 2 }
         c.training.evalInterval = interval
         c.training.logInterval = max(1, min(c.training.logInterval, interval))
     }

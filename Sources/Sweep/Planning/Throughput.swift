@@ -29,8 +29,11 @@ public final class Throughput: @unchecked Sendable {
         }
     }
 
+    /// Host and core count: measurements belong to the machine they were taken on.
+    static let machine = "\(ProcessInfo.processInfo.hostName)|\(ProcessInfo.processInfo.activeProcessorCount)"
+
     static func shapeKey(_ m: ModelConfig, batch: Int, gradAccum: Int) -> String {
-        "\(ProcessInfo.processInfo.hostName)|\(ProcessInfo.processInfo.activeProcessorCount)|\(m.dModel)x\(m.nLayer)x\(m.nHead)|T\(m.context)|V\(m.vocabSize)|H\(m.hidden)|\(m.activation.rawValue)|\(m.position.rawValue)|\(m.norm.rawValue)|\(m.tieEmbeddings)|\(m.bias)|B\(batch)x\(gradAccum)"
+        "\(machine)|\(m.dModel)x\(m.nLayer)x\(m.nHead)|T\(m.context)|V\(m.vocabSize)|H\(m.hidden)|\(m.activation.rawValue)|\(m.position.rawValue)|\(m.norm.rawValue)|\(m.tieEmbeddings)|\(m.bias)|B\(batch)x\(gradAccum)"
     }
 
     /// Seconds per optimizer step; measured now when not known.
