@@ -122,6 +122,9 @@ extension SweepConfig {
             if decodedBase.data.corpus != nil, decodedBase.data.tokenizer != .bpe, sizes != [256] {
                 throw v.error("a vocabulary axis trains one BPE tokenizer per size: set base.data.tokenizer: bpe (it is \(decodedBase.data.tokenizer))")
             }
+            if decodedBase.data.tokenizer == .bpe, let i = sizes.firstIndex(where: { $0 < 257 }) {
+                throw (try v.itemsOrOne())[i].error("a BPE vocabulary holds the 256 bytes and at least one special token: use ≥ 257 (bytes alone: tokenizer: bytes)")
+            }
             if decodedBase.data.corpus == nil, sizes.contains(where: { $0 < 256 }) {
                 throw v.error("text and token-file data need vocab_size ≥ 256")
             }

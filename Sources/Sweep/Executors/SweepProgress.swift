@@ -49,7 +49,7 @@ public final class SweepProgress: @unchecked Sendable {
         lock.lock()
         lanes[lane] = nil
         if isRow { done += 1 }
-        if status == .failed || status == .diverged { failed += 1 }
+        if isRow && (status == .failed || status == .diverged) { failed += 1 }
         remainingEstimate = max(0, remainingEstimate - estimate)
         estimatedDone += estimate; actualDone += seconds
         lock.unlock()

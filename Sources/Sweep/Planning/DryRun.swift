@@ -19,6 +19,8 @@ public struct PlanEstimate: Sendable {
     /// Σ fresh-run FLOPs of the branches vs what trunks + cooldowns cost.
     public var freshFlops: Double
     public var plannedFlops: Double
+    /// Data that could not be loaded (the runs would fail): shown under the table.
+    public var problems: [String]
 }
 
 /// How the local executor runs a sweep: `jobs` runs at once, `threads` each.
@@ -73,7 +75,7 @@ public enum Estimator {
     /// Train tokens available to a run's data, when they can be known without tokenizing:
     /// text is bytes; token files are 2 or 4 bytes a token; a corpus is counted by loading it
     /// (prepared and tokenized once, then cached).
-    static func trainTokens(_ c: RunConfig, cache: inout [String: Int?]) -> Int? {
+    static func trainTokens(_ c: RunConfig, cache: inout [String: Int?], problems: inout [String]) -> Int? {
         let key = "\(c.data.corpus ?? "")|\(c.data.tokenizer)|\(c.data.text ?? [])|\(c.data.trainTokens ?? "")|\(c.data.valTokens ?? "")|\(c.data.valFraction)|\(c.model.vocabSize)"
         if let known = cache[key] { return known }
         func size(_ p: String) -> Int { (try? FileManager.default.attributesOfItem(atPath: p)[.size] as? Int) ?? 0 }
@@ -86,7 +88,12 @@ public enum Estimator {
             let n = size(train) / (c.model.vocabSize > 65536 ? 4 : 2)
             value = val == nil ? n - Int((Double(n) * c.data.valFraction).rounded()) : n
         case .corpus:
-            value = (try? RunData.load(c.data, vocabSize: c.model.vocabSize, context: c.model.context, threads: c.resolvedThreads))?.train.count
+            do {
+                value = try RunData.load(c.data, vocabSize: c.model.vocabSize, context: c.model.context, threads: c.resolvedThreads).train.count
+            } catch {
+                value = nil
+                problems.append("the data of \(c.name) cannot be loaded: \(error)")
+            }
         }
         cache[key] = value
         return value
@@ -96,6 +103,7 @@ public enum Estimator {
         let schedule = given ?? chooseSchedule(plan.runs, throughput: throughput)
         let machine = Int(clamping: ProcessInfo.processInfo.physicalMemory)
         var corpus: [String: Int?] = [:]
+        var problems: [String] = []
         var rows: [PlanEstimate.Row] = []
         var fresh = 0.0, planned = 0.0
         for run in plan.runs {
@@ -105,7 +113,8 @@ public enum Estimator {
             let mem = try MemoryEstimate.training(config: c.model, batchSize: c.training.batchSize, threads: schedule.threads)
             var flags: [String] = []
             if mem.totalBytes > machine { flags.append("MEMORY>machine") }
-            let available = trainTokens(c, cache: &corpus)
+            let available = trainTokens(c, cache: &corpus, problems: &problems)
+            if available == nil { flags.append("DATA?") }
             let epochs = available.map { d / Double(max($0, 1)) }
             if let epochs, epochs > 1, c.data.sampling != .epochs { flags.append("D>corpus(sampling \(c.data.sampling.rawValue))") }
             let lanes = schedule.threads == 1 ? min(schedule.jobs, plan.runs.count) : 1
@@ -120,7 +129,7 @@ public enum Estimator {
         throughput.save()
         var s = schedule
         s.seconds = makespan(rows.map(\.seconds), lanes: schedule.jobs)
-        return PlanEstimate(rows: rows, schedule: s, freshFlops: fresh, plannedFlops: planned)
+        return PlanEstimate(rows: rows, schedule: s, freshFlops: fresh, plannedFlops: planned, problems: problems)
     }
 
     /// The dry-run table.
@@ -169,6 +178,7 @@ public enum Estimator {
         let flagged = e.rows.filter { !$0.flags.isEmpty }.count
         if flagged > 0 { out += "\(flagged) run(s) flagged: MEMORY>machine = peak memory above this machine's; D>corpus = repeats data without epochs sampling\n" }
         for n in plan.notes { out += "note: \(n)\n" }
+        for p in e.problems { out += "problem: \(p)\n" }
         return out
     }
 }

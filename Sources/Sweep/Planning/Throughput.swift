@@ -42,8 +42,10 @@ public final class Throughput: @unchecked Sendable {
         lock.lock()
         if let s = table[key] { lock.unlock(); return s }
         lock.unlock()
-        let s = Self.measure(config.model, batch: config.training.batchSize, gradAccum: config.training.gradAccum,
-                             threads: threads, lanes: lanes)
+        // The best of two tries: a shared machine's load only ever slows a measurement down.
+        let s = (0..<2).map { _ in
+            Self.measure(config.model, batch: config.training.batchSize, gradAccum: config.training.gradAccum, threads: threads, lanes: lanes)
+        }.min()!
         lock.lock(); table[key] = s; dirty = true; lock.unlock()
         return s
     }
@@ -57,7 +59,8 @@ public final class Throughput: @unchecked Sendable {
     }
 
     /// Times a few steps after one warm-up step, at least `seconds` long, on random tokens.
-    static func measure(_ m: ModelConfig, batch: Int, gradAccum: Int, threads: Int, lanes: Int, seconds: Double = 0.12) -> Double {
+    static func measure(_ m: ModelConfig, batch: Int, gradAccum: Int, threads: Int, lanes: Int,
+                        seconds: Double = 0.12) -> Double {
         let results = UnsafeSendableBox([Double](repeating: .nan, count: lanes))
         let group = DispatchGroup()
         for lane in 0..<lanes {
