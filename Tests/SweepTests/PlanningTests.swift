@@ -125,3 +125,16 @@ import Training
         #expect(warm < .seconds(2))
     }
 }
+
+extension PlanningTests {
+    @Test func batchSizeAsAPowerLawOfNRoundedToAPowerOfTwo() throws {
+        // d16: 3312 non-embedding → 8; d32: 25472 → 8·(25472/3312)^0.5 = 22.2 → 16 (log2 4.47 rounds to 4).
+        let p = try plan(tinySweepYAML(name: "t", text: text,
+                                       extra: "batch_size: {power_law: {anchor_params: 3312, anchor_batch: 8, exponent: 0.5}}"))
+        for run in p.rows {
+            #expect(run.config.training.batchSize == (run.config.model.dModel == 16 ? 8 : 16))
+            #expect(run.tokens == run.config.training.steps * run.config.training.batchSize * 32)
+            #expect(run.swept["training.batch_size"] == "\(run.config.training.batchSize)")
+        }
+    }
+}

@@ -61,6 +61,20 @@ public enum LRRule: Sendable, Equatable {
     case tune(rates: [Double], tokensPerParam: Double?, tokens: Int?)
 }
 
+/// Batch size per size: anchor_batch · (N / anchor_params)^exponent, rounded to a power of two.
+public struct BatchRule: Sendable, Equatable {
+    public var anchorParams: Double
+    public var anchorBatch: Double
+    public var exponent: Double
+    public var params: ParamCount
+
+    public func batchSize(nTotal: Int, nNonEmbedding: Int) -> Int {
+        let n = Double(params == .total ? nTotal : nNonEmbedding)
+        let b = anchorBatch * pow(n / anchorParams, exponent)
+        return max(1, Int(pow(2, log2(max(b, 1)).rounded())))
+    }
+}
+
 /// Slurm settings from the config (flags override them).
 public struct SlurmSettings: Sendable, Equatable {
     public var partition: String?
@@ -84,6 +98,7 @@ public struct SweepConfig {
     public var vocab: [Int]?
     public var wsdBranches: Bool
     public var lr: LRRule?
+    public var batchSize: BatchRule?
     /// Validation evaluations per run (the shortest run of a WSD group); 0 keeps the base's interval.
     public var validationPoints: Int
     public var slurm: SlurmSettings

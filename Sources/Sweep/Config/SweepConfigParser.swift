@@ -5,7 +5,7 @@ import Yams
 
 extension SweepConfig {
     static let topLevelKeys = ["name", "base", "grid", "family", "tokens", "tokens_per_param", "isoflop", "vocab",
-                               "wsd_branches", "lr", "validation", "slurm"]
+                               "wsd_branches", "lr", "batch_size", "validation", "slurm"]
 
     /// Reads a sweep file and applies `--set` overrides (`base.training.lr=3e-3`, `grid.seed=[1,2,3]`).
     public static func load(path: String, overrides: [String] = []) throws -> SweepConfig {
@@ -137,6 +137,18 @@ extension SweepConfig {
             }
         }
         lr = try keys["lr"].map(Self.parseLR)
+        batchSize = try keys["batch_size"].map { node in
+            let m = try node.requireKeys(["power_law"])
+            guard let p = m["power_law"] else { throw node.error("give power_law: {anchor_params, anchor_batch, exponent}") }
+            let k = try p.requireKeys(["anchor_params", "anchor_batch", "exponent", "params"])
+            func need(_ key: String) throws -> ConfigNode {
+                guard let v = k[key] else { throw p.error("required key is missing", key: "batch_size.power_law.\(key)") }
+                return v
+            }
+            return BatchRule(anchorParams: try need("anchor_params").positiveDouble(), anchorBatch: try need("anchor_batch").positiveDouble(),
+                             exponent: try need("exponent").double(),
+                             params: try k["params"].map { try Self.choice(ParamCount.self, $0) } ?? .nonEmbedding)
+        }
         validationPoints = Self.defaultValidationPoints
         if let v = keys["validation"] {
             let m = try v.requireKeys(["points"])

@@ -20,22 +20,32 @@ public struct SweepDirectory: Sendable {
     /// Refuses a second sweep process on this directory, naming the owner's pid.
     public func lock() throws -> DirectoryLock { try DirectoryLock(url, purpose: "a sweep runs here") }
 
-    /// What sweep.yaml holds: every run's resolved config, keyed by run id.
+    /// What sweep.yaml holds: every run's resolved config, keyed by run id (`runs`), and the
+    /// order the executors take them in (`order`: learning-rate searches, trunks before branches).
     public struct PlanFile: Codable, Sendable {
         public var name: String
         public var sweptKeys: [String]
         public var lrChoices: [String: Double]
         public var deferredRuns: Int
-        public var runs: [PlannedRun]
+        public var order: [String]
+        public var runsByID: [String: PlannedRun]
         enum CodingKeys: String, CodingKey {
-            case name, sweptKeys = "swept_keys", lrChoices = "lr_choices", deferredRuns = "deferred_runs", runs
+            case name, sweptKeys = "swept_keys", lrChoices = "lr_choices", deferredRuns = "deferred_runs", order, runsByID = "runs"
         }
+
+        init(_ plan: SweepPlan) {
+            name = plan.name; sweptKeys = plan.sweptKeys; lrChoices = plan.lrChoices; deferredRuns = plan.deferred.count
+            order = plan.runs.map(\.id)
+            runsByID = Dictionary(plan.runs.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        }
+
+        /// Every run, in `order`.
+        public var runs: [PlannedRun] { order.compactMap { runsByID[$0] } }
     }
 
     public func write(_ plan: SweepPlan) throws {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        let file = PlanFile(name: plan.name, sweptKeys: plan.sweptKeys, lrChoices: plan.lrChoices, deferredRuns: plan.deferred.count,
-                            runs: plan.runs)
+        let file = PlanFile(plan)
         let text = "# The resolved plan of sweep \(plan.name), written by `scalelab sweep`: every run's config by run id.\n"
             + (try YAMLEncoder().encode(file))
         try AtomicFile.write(text, to: planURL)
@@ -45,7 +55,11 @@ public struct SweepDirectory: Sendable {
         guard let data = FileManager.default.contents(atPath: planURL.path) else {
             throw ScaleLabError.io(path: planURL.path, reason: "no resolved plan here; run `scalelab sweep CONFIG` first")
         }
-        return try StrictYAML.decode(PlanFile.self, from: String(decoding: data, as: UTF8.self), file: planURL.path)
+        let file = try StrictYAML.decode(PlanFile.self, from: String(decoding: data, as: UTF8.self), file: planURL.path)
+        if let missing = file.order.first(where: { file.runsByID[$0] == nil }) {
+            throw ScaleLabError.config(file: planURL.path, key: "order", reason: "run '\(missing)' has no entry under runs")
+        }
+        return file
     }
 
     // MARK: run outcomes

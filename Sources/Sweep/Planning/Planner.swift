@@ -18,6 +18,7 @@ public enum Planner {
         if sweep.vocab != nil { sweptKeys.append("model.vocab_size") }
         if sweep.length != nil || sweep.isoflop != nil { sweptKeys.append("training.steps") }
         if sweep.lr != nil, !sweptKeys.contains("training.lr") { sweptKeys.append("training.lr") }
+        if sweep.batchSize != nil, !sweptKeys.contains("training.batch_size") { sweptKeys.append("training.batch_size") }
 
         for point in try gridPoints(sweep) {
             let members = try sweep.family?.members(base: point.model, file: sweep.location("family"))
@@ -27,7 +28,10 @@ public enum Planner {
                     var sized = point
                     sized.model = member.model
                     sized.model.vocabSize = v
-                    let acc = ModelAccounting(sized.model)
+                    let acc = ModelAccountingCache.shared.accounting(sized.model)
+                    if let rule = sweep.batchSize {
+                        sized.training.batchSize = rule.batchSize(nTotal: acc.nParamsTotal, nNonEmbedding: acc.nParamsNonEmbedding)
+                    }
                     for length in try lengths(sweep, config: sized, accounting: acc, label: member.label, notes: &notes, budgetBest: &budgetBest) {
                         var c = sized
                         c.training.steps = length.steps
