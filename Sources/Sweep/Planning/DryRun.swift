@@ -60,11 +60,16 @@ public enum Estimator {
         var options: [(jobs: Int, threads: Int)] = [(1, cores)]
         if cores > 1 { options.append((cores, 1)) }
         if cores >= 4 { options.append((cores / 2, 2)) }
+        let lanesFor = { (o: (jobs: Int, threads: Int)) in o.threads == 1 ? min(o.jobs, runs.count) : 1 }
+        var seen = Set<String>()
+        for r in runs where seen.insert(Throughput.shapeKey(r.config.model, batch: r.config.training.batchSize,
+                                                              gradAccum: r.config.training.gradAccum)).inserted {
+            throughput.measure(r.config, modes: options.map { (threads: $0.threads, lanes: lanesFor($0)) })
+        }
         var best: Schedule?
         for o in options {
             let durations = runs.map { r -> Double in
-                let lanes = min(o.jobs, runs.count)
-                return seconds(r, secondsPerStep: throughput.secondsPerStep(r.config, threads: o.threads, lanes: o.threads == 1 ? lanes : 1))
+                seconds(r, secondsPerStep: throughput.secondsPerStep(r.config, threads: o.threads, lanes: lanesFor(o)))
             }
             let s = Schedule(jobs: o.jobs, threads: o.threads, seconds: makespan(durations, lanes: o.jobs))
             if best == nil || s.seconds < best!.seconds { best = s }

@@ -36,18 +36,38 @@ public final class Throughput: @unchecked Sendable {
         "\(machine)|\(m.dModel)x\(m.nLayer)x\(m.nHead)|T\(m.context)|V\(m.vocabSize)|H\(m.hidden)|\(m.activation.rawValue)|\(m.position.rawValue)|\(m.norm.rawValue)|\(m.tieEmbeddings)|\(m.bias)|B\(batch)x\(gradAccum)"
     }
 
+    static func key(_ config: RunConfig, threads: Int, lanes: Int) -> String {
+        "\(shapeKey(config.model, batch: config.training.batchSize, gradAccum: config.training.gradAccum))|t\(threads)|l\(lanes)"
+    }
+
     /// Seconds per optimizer step; measured now when not known.
     public func secondsPerStep(_ config: RunConfig, threads: Int, lanes: Int = 1) -> Double {
-        let key = "\(Self.shapeKey(config.model, batch: config.training.batchSize, gradAccum: config.training.gradAccum))|t\(threads)|l\(lanes)"
+        let key = Self.key(config, threads: threads, lanes: lanes)
         lock.lock()
         if let s = table[key] { lock.unlock(); return s }
         lock.unlock()
-        // The best of two tries: a shared machine's load only ever slows a measurement down.
-        let s = (0..<2).map { _ in
-            Self.measure(config.model, batch: config.training.batchSize, gradAccum: config.training.gradAccum, threads: threads, lanes: lanes)
-        }.min()!
-        lock.lock(); table[key] = s; dirty = true; lock.unlock()
-        return s
+        measure(config, modes: [(threads, lanes)])
+        lock.lock(); defer { lock.unlock() }
+        return table[key] ?? .infinity
+    }
+
+    /// Measures the modes of one shape in alternation, twice, keeping each mode's best: a shared
+    /// machine's load only ever slows a measurement down, and alternating exposes the modes that
+    /// are compared to the same moments of that load.
+    public func measure(_ config: RunConfig, modes: [(threads: Int, lanes: Int)]) {
+        let todo = modes.filter { m in lock.withLock { table[Self.key(config, threads: m.threads, lanes: m.lanes)] == nil } }
+        guard !todo.isEmpty else { return }
+        var best = [Double](repeating: .infinity, count: todo.count)
+        for _ in 0..<2 {
+            for (i, m) in todo.enumerated() {
+                best[i] = min(best[i], Self.measure(config.model, batch: config.training.batchSize, gradAccum: config.training.gradAccum,
+                                                    threads: m.threads, lanes: m.lanes))
+            }
+        }
+        lock.withLock {
+            for (i, m) in todo.enumerated() { table[Self.key(config, threads: m.threads, lanes: m.lanes)] = best[i] }
+            dirty = true
+        }
     }
 
     public func save() {
