@@ -84,7 +84,8 @@ import Testing
         let text = try wordsFile(in: dir)
         let config = dir.appendingPathComponent("s.yaml")
         try tinySweepYAML(name: "k", text: text).write(to: config, atomically: true, encoding: .utf8)
-        let args = ["sweep", config.path, "--jobs", "2", "--threads", "1", "--runs-dir"]
+        // Three lengths (about 3 s uninterrupted), so that every kill lands inside the sweep.
+        let args = ["sweep", config.path, "--jobs", "2", "--threads", "1", "--set", "tokens=[25600,51200,102400]", "--runs-dir"]
         let reference = try runScalelab(args + [dir.appendingPathComponent("reference").path])
         #expect(reference.status == 0, "\(reference.stderr)")
 
@@ -97,16 +98,17 @@ import Testing
             p.arguments = args + [killed]
             p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
             try p.run()
-            Thread.sleep(forTimeInterval: Double.random(in: 0.05...1.2, using: &rng))
+            Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.6, using: &rng))
             if p.isRunning { kill(p.processIdentifier, SIGKILL); kills += 1 }
             p.waitUntilExit()
         }
         let final = try runScalelab(args + [killed])
         #expect(final.status == 0, "\(final.stderr)")
         print("killed the sweep \(kills) times")
+        #expect(kills >= 2, "the sweep must be interrupted, not finish before the kills")
         let a = try comparableResults(dir.appendingPathComponent("reference/k/results.csv"))
         let b = try comparableResults(dir.appendingPathComponent("killed/k/results.csv"))
-        #expect(a.count == 4 && a == b)
+        #expect(a.count == 6 && a == b)
         #expect(try String(contentsOf: dir.appendingPathComponent("reference/k/curves.csv"), encoding: .utf8)
                 == (try String(contentsOf: dir.appendingPathComponent("killed/k/curves.csv"), encoding: .utf8)))
     }
