@@ -54,8 +54,8 @@ let package = Package(
         // One training run: config, schedules, the loop, checkpoints, the run directory.
         .target(name: "Training", dependencies: ["Model", "Kernels", "Shards", "Tokenizer", "Support", "Yams"],
                 swiftSettings: fast),
-        // Many runs: WSD branching from shared trunks.
-        .target(name: "Sweep", dependencies: ["Training", "Support"], swiftSettings: fast),
+        // Many runs: sweep configs, planning, WSD branching from shared trunks, local and Slurm executors.
+        .target(name: "Sweep", dependencies: ["Training", "Model", "Kernels", "Corpora", "Support", "Yams"], swiftSettings: fast),
         // Using a trained run: sampling text, Hugging Face export.
         .target(name: "Inference", dependencies: ["Training", "Model", "Tokenizer", "Support"], swiftSettings: fast),
         // Training-step throughput and the sgemm ceiling, measured in one run.
@@ -79,6 +79,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Sweep", "Inference", "Benchmarks", "Model", "Kernels", "Shards",
                                                           "Support"], swiftSettings: fast),
         .testTarget(name: "FittingTests", dependencies: ["Fitting", "Support"], swiftSettings: fast),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Training", "Model", "Support"], swiftSettings: fast),
         .testTarget(name: "CLITests", dependencies: ["ScaleLabCLI", "Support"], swiftSettings: fast),
     ]
 )

@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+@testable import Sweep
+
+/// Real sweeps of tiny models on this machine, in process and through the built executable.
+@Suite(.serialized) struct LocalSweepTests {
+    @Test func localSweepWritesTheContractsTables() throws {
+        let dir = scratch("local")
+        let text = try wordsFile(in: dir)
+        let config = try SweepConfig.parse(yaml: tinySweepYAML(name: "t", text: text), source: "s.yaml")
+        let directory = SweepDirectory(dir.appendingPathComponent("runs/t"))
+        let outcome = try LocalExecutor.run(config, directory: directory, options: .init(jobs: 2, threads: 1),
+                                            progress: SweepProgress(interactive: false, write: { _ in }))
+        #expect(outcome.counts[.done] == 4)
+        let rows = CSV.parse(try String(contentsOf: directory.resultsURL, encoding: .utf8))
+        #expect(rows[0] == ResultsTable.fixedColumns + ["model.d_model", "model.n_layer", "model.n_head", "training.steps"])
+        #expect(rows.count == 5, "one row per run, trunks are not rows")
+        let plan = try directory.readPlan()
+        let trunkIDs = Set(plan.runs.filter { $0.role == .trunk }.map(\.id))
+        let col = Dictionary(uniqueKeysWithValues: rows[0].enumerated().map { ($1, $0) })
+        for row in rows.dropFirst() {
+            #expect(row[col["status"]!] == "done")
+            #expect(!trunkIDs.contains(row[col["run_id"]!]))
+            #expect(trunkIDs.contains(row[col["trunk_id"]!]), "each row names its trunk")
+            let loss = try #require(Double(row[col["final_val_loss"]!]))
+            #expect(loss > 0 && loss < 5.6, "trained below the uniform ln 256 = 5.55")
+            // Bits per byte of a byte-level run: loss / ln 2.
+            let bpb = try #require(Double(row[col["bits_per_byte"]!]))
+            #expect(abs(bpb - loss / log(2)) < 1e-9)
+            let tokens = try #require(Double(row[col["tokens"]!])), n = try #require(Double(row[col["n_params_total"]!]))
+            #expect(abs(try #require(Double(row[col["flops"]!])) - 6 * n * tokens) <= 1e-6 * 6 * n * tokens)
+            #expect(Int(row[col["unique_tokens"]!]) != nil && Double(row[col["unigram_normalized_loss"]!]) != nil)
+        }
+        // curves.csv: every logged step of every row, the branch's curve including its trunk's steps.
+        let curves = CSV.parse(try String(contentsOf: directory.curvesURL, encoding: .utf8))
+        #expect(curves[0] == ["run_id", "step", "tokens", "lr", "train_loss", "val_loss"])
+        let longest = try #require(plan.runs.first { $0.role == .run && $0.config.training.steps == 200 })
+        let steps = curves.filter { $0[0] == longest.id }.map { Int($0[1])! }
+        #expect(steps.first == 0 && steps.last == 200)
+        #expect(curves.filter { $0[0] == longest.id && !$0[5].isEmpty }.count >= 10, "validation at least 10 times in the shortest run")
+
+        // Running it again repeats nothing.
+        let again = try LocalExecutor.run(config, directory: directory, options: .init(jobs: 2, threads: 1),
+                                          progress: SweepProgress(interactive: false, write: { _ in }))
+        #expect(again.counts[.done] == 4 && again.wallSeconds < 2)
+    }
+
+    @Test func learningRateSearchPicksEachSizesBestRateAndRecordsIt() throws {
+        let dir = scratch("tune")
+        let text = try wordsFile(in: dir)
+        let yaml = tinySweepYAML(name: "t", text: text, extra: "lr: {tune: {rates: [1.0e-4, 1.0e-2], tokens: 12800}}")
+        let directory = SweepDirectory(dir.appendingPathComponent("runs/t"))
+        let outcome = try LocalExecutor.run(try SweepConfig.parse(yaml: yaml, source: "s.yaml"), directory: directory,
+                                            options: .init(jobs: 2, threads: 1), progress: SweepProgress(interactive: false, write: { _ in }))
+        #expect(outcome.counts[.done] == 4)
+        let tuning = CSV.parse(try String(contentsOf: directory.tuningURL, encoding: .utf8))
+        #expect(tuning.count == 5, "2 sizes × 2 rates")
+        let plan = try directory.readPlan()
+        for group in Set(plan.runs.compactMap(\.tuneGroup)) {
+            let candidates = tuning.dropFirst().filter { $0[0] == group }
+            let best = try #require(candidates.min { Double($0[7])! < Double($1[7])! })
+            #expect(best[8] == "yes" && candidates.filter { $0[8] == "yes" }.count == 1)
+            let chosen = Double(best[4])!
+            #expect(plan.lrChoices[group] == chosen)
+            let users = plan.runs.filter { $0.role != .lrTune && $0.tuneGroup == group }
+            #expect(!users.isEmpty && users.allSatisfy { $0.config.training.lr == chosen })
+        }
+    }
+
+    @Test func aDivergedRunIsRecordedAndTheSweepGoesOn() throws {
+        let dir = scratch("diverge")
+        let text = try wordsFile(in: dir)
+        let config = try SweepConfig.parse(yaml: tinySweepYAML(name: "t", text: text), source: "s.yaml",
+                                           overrides: ["grid.training.lr=[1.0e-2, 1.0e+6]"])
+        let directory = SweepDirectory(dir.appendingPathComponent("runs/t"))
+        let outcome = try LocalExecutor.run(config, directory: directory, options: .init(jobs: 2, threads: 1),
+                                            progress: SweepProgress(interactive: false, write: { _ in }))
+        #expect(outcome.counts[.done] == 4 && outcome.counts[.diverged] == 4)
+    }
+
+    @Test(.enabled(if: scalelab != nil, "scalelab executable not built"))
+    func killedAtRandomPointsTheSweepEndsAsIfUninterrupted() throws {
+        let dir = scratch("kill")
+        let text = try wordsFile(in: dir)
+        let config = dir.appendingPathComponent("s.yaml")
+        try tinySweepYAML(name: "k", text: text).write(to: config, atomically: true, encoding: .utf8)
+        // Three lengths (about 3 s uninterrupted), so that every kill lands inside the sweep.
+        let args = ["sweep", config.path, "--jobs", "2", "--threads", "1", "--set", "tokens=[25600,51200,102400]", "--runs-dir"]
+        let reference = try runScalelab(args + [dir.appendingPathComponent("reference").path])
+        #expect(reference.status == 0, "\(reference.stderr)")
+
+        var rng = SystemRandomNumberGenerator()
+        let killed = dir.appendingPathComponent("killed").path
+        var kills = 0
+        for _ in 0..<4 {
+            let p = Process()
+            p.executableURL = scalelab
+            p.arguments = args + [killed]
+            p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
+            try p.run()
+            Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.6, using: &rng))
+            if p.isRunning { kill(p.processIdentifier, SIGKILL); kills += 1 }
+            p.waitUntilExit()
+        }
+        let final = try runScalelab(args + [killed])
+        #expect(final.status == 0, "\(final.stderr)")
+        print("killed the sweep \(kills) times")
+        #expect(kills >= 2, "the sweep must be interrupted, not finish before the kills")
+        let a = try comparableResults(dir.appendingPathComponent("reference/k/results.csv"))
+        let b = try comparableResults(dir.appendingPathComponent("killed/k/results.csv"))
+        #expect(a.count == 6 && a == b)
+        #expect(try String(contentsOf: dir.appendingPathComponent("reference/k/curves.csv"), encoding: .utf8)
+                == (try String(contentsOf: dir.appendingPathComponent("killed/k/curves.csv"), encoding: .utf8)))
+    }
+
+    @Test(.enabled(if: scalelab != nil, "scalelab executable not built"))
+    func aSecondSweepProcessOnTheSameDirectoryIsRefused() throws {
+        let dir = scratch("lock")
+        let text = try wordsFile(in: dir)
+        let config = dir.appendingPathComponent("s.yaml")
+        try tinySweepYAML(name: "l", text: text).write(to: config, atomically: true, encoding: .utf8)
+        let directory = SweepDirectory(dir.appendingPathComponent("runs/l"))
+        let held = try directory.lock()
+        let r = try runScalelab(["sweep", config.path, "--jobs", "1", "--threads", "1", "--runs-dir", dir.appendingPathComponent("runs").path])
+        #expect(r.status != 0 && r.stderr.contains("in use by pid \(getpid())"), "\(r.stderr)")
+        withExtendedLifetime(held) {}
+    }
+}
