@@ -34,6 +34,21 @@ import Support
         return dir.appendingPathComponent("results.csv").path
     }
 
+    /// `scalelab fit runs/<sweep>`: the directory's results.csv (final values) and curves.csv
+    /// (curves) are read, not its run directories (where WSD trunks and LR searches also live).
+    @Test func aSweepDirectoryIsReadThroughItsTables() throws {
+        let dir = try temporaryDirectory("sweep-dir")
+        _ = try Self.writeSweep(dir, stillFalling: [])
+        // A trunk's run directory beside the tables must not become a run.
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("trunk0"), withIntermediateDirectories: true)
+        try AtomicFile.write(#"{"status": "finished", "n_params_total": 1e6, "tokens": 1e9, "final_val_loss": 2.5}"#,
+                             to: dir.appendingPathComponent("trunk0/summary.json"))
+        let finals = try ObservationLoader.load(path: dir.path, selection: DataSelection(), shape: .finalValues)
+        #expect(finals.observations.count == 30 && finals.source.hasSuffix("results.csv"))
+        let curves = try ObservationLoader.load(path: dir.path, selection: DataSelection(), shape: .curves)
+        #expect(curves.source.hasSuffix("curves.csv") && curves.observations.count == 30 * 40)
+    }
+
     @Test func resultsAndCurvesOfASweepAreReadWithoutMapping() throws {
         let dir = try temporaryDirectory("sweep")
         let path = try Self.writeSweep(dir, stillFalling: ["run3", "run17"])

@@ -13,10 +13,23 @@ public enum ObservationLoader {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw ScaleLabError.io(path: path, reason: "no such file or directory (expected a CSV file or a runs directory)")
         }
-        var set = isDir.boolValue ? try RunsDirectoryReader.read(directory: path, selection: selection, shape: shape)
+        var set: ObservationSet
+        if isDir.boolValue, let table = sweepTable(directory: path, shape: shape) {
+            // A sweep directory: its tables list exactly the runs (never a WSD trunk or an LR search).
+            set = try readCSV(path: table, selection: selection, shape: shape)
+        } else {
+            set = isDir.boolValue ? try RunsDirectoryReader.read(directory: path, selection: selection, shape: shape)
                                   : try readCSV(path: path, selection: selection, shape: shape)
+        }
         try applySelection(&set, selection: selection, shape: shape)
         return set
+    }
+
+    /// `results.csv` (final values) or `curves.csv` (curves) of a sweep directory, when present.
+    static func sweepTable(directory: String, shape: DataShape) -> String? {
+        let name = shape == .curves ? "curves.csv" : "results.csv"
+        let path = (directory as NSString).appendingPathComponent(name)
+        return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
     static func readCSV(path: String, selection: DataSelection, shape: DataShape) throws -> ObservationSet {
