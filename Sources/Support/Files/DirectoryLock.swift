@@ -18,7 +18,8 @@ public final class DirectoryLock {
     public init(_ directory: URL, purpose: String) throws {
         self.directory = directory
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-            throw ScaleLabError.io(path: directory.path, reason: "cannot create the directory: \(error.localizedDescription)")
+            let reason = FileSystemError.translate(error).map { if case let .io(_, r) = $0 { r } else { $0.description } } ?? "\(error)"
+            throw ScaleLabError.io(path: directory.path, reason: "cannot create the directory: \(reason)")
         }
         let path = directory.appendingPathComponent(Self.fileName).path
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
