@@ -29,10 +29,10 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .customLong("top-k"), help: "Draw only from the k most likely tokens; 0 = all.")
     var topK = 0
 
-    @Option(help: "Random seed.")
+    @Option(parsing: .unconditional, help: "Random seed.")
     var seed: UInt64 = 0
 
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int?
 
     func validate() throws {
