@@ -19,6 +19,9 @@ extension ScaleLabCommand {
             exit(withError: error)
         } catch let error as ValidationError {
             exit(withError: error)
+        } catch where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+            // --help and the parser's other requests arrive as its internal error types.
+            exit(withError: error)
         } catch {
             let (message, status) = report(error)
             FileHandle.standardError.write(Data("Error: \(message)\n".utf8))

@@ -63,8 +63,12 @@ extension FileSystemError {
         let ns = error as NSError
         var path = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path ?? ""
         if path.isEmpty, let url = ns.userInfo["NSURL"] as? URL { path = url.path }
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return .io(path: path.isEmpty ? "(file)" : path, reason: describe(Int32(underlying.code)))
+        // The operating system's reason, when Foundation kept it (a POSIXError on Linux).
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] {
+            if let posix = underlying as? POSIXError { return .io(path: path.isEmpty ? "(file)" : path, reason: describe(posix.code.rawValue)) }
+            if let other = underlying as? any Error, (other as NSError).domain == NSPOSIXErrorDomain {
+                return .io(path: path.isEmpty ? "(file)" : path, reason: describe(Int32((other as NSError).code)))
+            }
         }
         if ns.domain == NSPOSIXErrorDomain { return .io(path: path.isEmpty ? "(file)" : path, reason: describe(Int32(ns.code))) }
         guard ns.domain == NSCocoaErrorDomain else { return nil }
