@@ -18,8 +18,13 @@ public enum StopSignals {
         return s == 0 ? nil : s
     }
 
-    /// Installs the handlers (idempotent).
+    /// Installs the handlers (idempotent), and unblocks the signals: a process started by one that
+    /// blocks them (some launchers and test runners do) would otherwise never see them.
     public static func install() {
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for signal in signals { sigaddset(&unblock, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         for signal in signals {
             var action = sigaction()
             #if canImport(Glibc)

@@ -180,7 +180,7 @@ extension RunConfig {
                 let k = o.split(separator: "=", maxSplits: 1).first.map(String.init) ?? o
                 return k == key || key.hasPrefix(k + ".") || k.hasPrefix(key + ".")
             }
-            if let set { return .invalid("--set \(set): key '\(key)': \(reason)") }
+            if let set { return .config(file: "--set \(set)", key: key, reason: reason) }
             return .config(file: source, key: key, reason: reason)
         }
         let config: RunConfig
@@ -189,6 +189,8 @@ extension RunConfig {
         } catch let e as DecodingError {
             let (key, reason) = e.keyPathAndReason
             throw blame(key, reason)
+        } catch {
+            throw ScaleLabError.config(file: source, key: "", reason: "not valid YAML: \(error)")
         }
         do { try config.validate() } catch let ScaleLabError.invalidValue(key, reason) {
             throw blame(key, reason)
