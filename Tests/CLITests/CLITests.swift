@@ -119,6 +119,7 @@ func scratchDirectory() -> URL {
         let r = try runScalelab(["train", path, "--out", dir.appendingPathComponent("x").path])
         #expect(r.status != 0)
         #expect(r.stderr.contains("/no/such/file.txt"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x").path), "nothing is written on bad input")
     }
 
     @Test func divergedRunExitsThree() throws {

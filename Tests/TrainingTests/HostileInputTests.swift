@@ -150,6 +150,12 @@ func snapshot(_ dir: URL) throws -> [String: (Data, Date)] {
         let metrics = try String(contentsOf: dir.appendingPathComponent("metrics.csv"), encoding: .utf8)
         #expect(metrics.hasPrefix(MetricsLog.header + "\n"))
         #expect(try metricsWithoutSeconds(dir) == metricsWithoutSeconds(whole))
+        // A sampler state claiming 10^18 windows served would make the resume replay them forever.
+        let endless = try rehashed(try editingHeader(original) {
+            $0.replacingOccurrences(of: #"\"windows_served\" : 32"#, with: #"\"windows_served\" : 1000000000000000000"#)
+        })
+        #expect(endless != original)
+        #expect { _ = try Checkpoint.decode(endless, url: newest, verifyHash: true) } throws: { "\($0)".contains("loader_state") }
         // A tensor renamed to one the model does not have: refused, not half-loaded.
         let foreign = try rehashed(try editingHeader(original) { $0.replacingOccurrences(of: "\"params.", with: "\"paramz.") })
         #expect { _ = try Checkpoint.decode(foreign, url: newest, verifyHash: true) } throws: { "\($0)".contains("paramz") }

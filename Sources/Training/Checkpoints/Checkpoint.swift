@@ -131,6 +131,12 @@ public struct Checkpoint {
         guard state.step >= 0, state.step <= config.training.steps, state.optimizerStep >= 0 else {
             throw bad("metadata scalelab.step \(state.step) / optimizer_step \(state.optimizerStep) lie outside the run's 0...\(config.training.steps) steps")
         }
+        // The sampler served exactly B·accum windows of T tokens per step: restoring replays that
+        // many draws, so a hostile count must not reach the replay loop.
+        let windows = state.step * config.training.batchSize * config.training.gradAccum
+        guard loader.windowsServed == windows, loader.tokensServed == windows * config.model.context else {
+            throw bad("metadata scalelab.loader_state served \(loader.windowsServed) windows (\(loader.tokensServed) tokens); \(state.step) steps take \(windows)")
+        }
         try checkMetrics(state.metricsCSV, step: state.step, bad: bad)
         // Exactly the tensors the config's model has, each with its shape: a checkpoint is never
         // half-trusted (a missing or extra tensor means it was not written by this program).
@@ -181,6 +187,11 @@ public struct Checkpoint {
 
     /// A model built from the checkpoint's config holding its parameters.
     public func loadModel(threads: Int) throws -> TransformerLM {
+        // The parameters must fit before they are allocated (the checkpoint may come from a bigger machine).
+        let need = try config.memoryEstimate(threads: threads).parameterBytes
+        guard UInt64(need) <= ProcessInfo.processInfo.physicalMemory else {
+            throw ScaleLabError.data(path: url.path, reason: "its model needs \(need >> 20) MiB for parameters, more than this machine's \(ProcessInfo.processInfo.physicalMemory >> 20) MiB")
+        }
         let model = try TransformerLM(config: config.model, seed: config.seed, threads: threads)
         try restore(into: model)
         return model

@@ -44,8 +44,12 @@ public func train(config: RunConfig, runDirectory dir: URL, options: TrainingOpt
     try config.validate()
     try config.checkFitsMemory()
     // One process per run directory: a second `train` (or a WSD branch) gets "in use by pid N".
+    let existed = FileManager.default.fileExists(atPath: dir.path)
     let lock = try DirectoryLock(dir, purpose: "training \(config.name)")
     defer { withExtendedLifetime(lock) {} }
+    // Bad input found before the run writes anything leaves no trace, not even the lock's directory.
+    var writing = false
+    defer { if !writing && !existed { try? FileManager.default.removeItem(at: dir) } }
     let store = CheckpointStore(runDirectory: dir)
     let origin = try startingPoint(config: config, directory: dir, store: store, options: options, events: events)
     if let origin, let done = completedRun(origin, directory: dir, config: config, options: options) {
@@ -83,6 +87,7 @@ public func train(config: RunConfig, runDirectory dir: URL, options: TrainingOpt
                                       tokensPerStep: config.tokensPerStep, accounting: model.accounting)
         }
     }
+    writing = true
     if options.startOver { try store.removeAll() }
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     store.removeTemporaryFiles()
