@@ -57,10 +57,10 @@ public final class TokenShard: @unchecked Sendable {
             throw ScaleLabError.data(path: path, reason: "vocab_size \(vocab) does not fit \(type.rawValue)")
         }
         let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw ScaleLabError.io(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw ScaleLabError.io(path: path, reason: FileSystemError.describe(errno)) }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw ScaleLabError.io(path: path, reason: String(cString: strerror(errno))) }
+        guard fstat(fd, &st) == 0 else { throw ScaleLabError.io(path: path, reason: FileSystemError.describe(errno)) }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw ScaleLabError.data(path: path, reason: "not a regular file") }
         let size = Int(st.st_size)
         guard size % type.width == 0 else {
@@ -73,7 +73,7 @@ public final class TokenShard: @unchecked Sendable {
         var mapping: UnsafeMutableRawPointer? = nil
         if size > 0 {
             guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
-                throw ScaleLabError.io(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
+                throw ScaleLabError.io(path: path, reason: "mmap failed: \(FileSystemError.describe(errno))")
             }
             mapping = p
         }

@@ -44,7 +44,7 @@ public struct CorpusCache: Sendable {
         try build(tmp)
         if rename(tmp.path, entry.path) != 0 {
             if exists(entry) { return }
-            throw ScaleLabError.io(path: entry.path, reason: String(cString: strerror(errno)))
+            throw ScaleLabError.io(path: entry.path, reason: FileSystemError.describe(errno))
         }
         // Persist the rename itself (best effort: some file systems refuse fsync on a directory).
         let dirFD = open(entry.deletingLastPathComponent().path, O_RDONLY)

@@ -88,4 +88,13 @@ extension FileSystemError {
         }
         return .io(path: path.isEmpty ? "(file)" : path, reason: reason)
     }
+
+    /// Just the plain-words reason of a file error, for messages that name the file themselves.
+    public static func reason(_ error: any Error) -> String {
+        switch translate(error) {
+        case let .io(_, reason)?: return reason
+        case let other?: return other.description
+        case nil: return Printable.escaped(String(describing: error))
+        }
+    }
 }
