@@ -47,7 +47,12 @@ public struct RunConfig: Codable, Sendable, Equatable {
         }
         let perStep = try product("training.grad_accum", try product("training.batch_size", training.batchSize, model.context), training.gradAccum)
         _ = try product("training.steps", perStep, training.steps)
-        _ = try product("training.eval_batches", training.evalBatches, training.batchSize)
+        // Validation windows are listed (an offset each) and spread by multiplying offsets with their
+        // index: bounded far beyond any useful evaluation, so neither can exhaust memory or overflow.
+        let windows = try product("training.eval_batches", training.evalBatches, training.batchSize)
+        guard windows <= 1 << 24 else {
+            throw ScaleLabError.invalidValue(key: "training.eval_batches", reason: "eval_batches × batch_size = \(windows) validation windows; at most \(1 << 24)")
+        }
     }
 
     /// The memory one training process needs (`MemoryEstimate`); throws naming the key that overflows.
