@@ -71,6 +71,9 @@ public enum WSDSweep {
             throw ScaleLabError.invalid("--tokens: token counts must be strictly increasing, got \(tokens.map(String.init).joined(separator: ","))")
         }
         let configs = try tokens.map { try config(base, tokens: $0) }
+        // One sweep process per sweep directory (each run directory below has its own lock too).
+        let lock = try DirectoryLock(directory, purpose: "WSD sweep \(base.name)")
+        defer { withExtendedLifetime(lock) {} }
         let points = configs.map { branchStep($0, steps: $0.training.steps) }
         guard var trunkConfig = configs.last, let lastPoint = points.last else { throw ScaleLabError.invalid("--tokens: give at least one token count") }
         trunkConfig.name = "\(base.name)-trunk"
