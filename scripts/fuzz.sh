@@ -43,7 +43,7 @@ modules=(Support Kernels Tokenizer Corpora Shards Model Training Fitting Yams CY
 objects=()
 for m in "${modules[@]}"; do mapfile -t -O "${#objects[@]}" objects < <(find "$release/$m.build" -name '*.o' | sort); done
 modulemaps=()
-for m in Sources/CBLAS/module.modulemap $(find "$release" .build/checkouts -name module.modulemap -path '*CYaml*' 2>/dev/null | head -1); do
+for m in Sources/CBLAS/module.modulemap $(find "$build/checkouts" .build/checkouts -name module.modulemap -path '*CYaml*' 2>/dev/null | head -1); do
   modulemaps+=(-Xcc "-fmodule-map-file=$m")
 done
 cpu=(); [ "$(uname -m)" = x86_64 ] && cpu=(-target-cpu haswell)
