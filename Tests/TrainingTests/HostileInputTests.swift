@@ -72,6 +72,9 @@ func snapshot(_ dir: URL) throws -> [String: (Data, Date)] {
         let need = try small.memoryEstimate(threads: small.resolvedThreads).totalBytes
         try small.checkFitsMemory(limit: UInt64(need))
         #expect(throws: ScaleLabError.self) { try small.checkFitsMemory(limit: UInt64(need - 1)) }
+        // A --set key nested 60 000 levels deep would recurse off the stack.
+        let deep = String(repeating: "a.", count: 60_000) + "b=1"
+        #expect { _ = try RunConfig.parse(yaml: "name: x\nmodel: {d_model: 8, n_layer: 1, n_head: 2, context: 8}\ndata: {text: \(text.path)}\n", source: "d.yaml", overrides: [deep]) } throws: { "\($0)".contains("nests deeper") }
         // Validation windows are allocated one offset each.
         #expect { _ = try RunConfig.parse(yaml: "name: x\nmodel: {d_model: 8, n_layer: 1, n_head: 2, context: 8}\ndata: {text: \(text.path)}\ntraining: {eval_batches: 1000000000000}\n", source: "e.yaml") } throws: { "\($0)".contains("training.eval_batches") }
         // mlp_ratio × d_model is converted to Int: a huge ratio must not trap.

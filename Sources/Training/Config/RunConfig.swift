@@ -173,6 +173,10 @@ extension RunConfig {
                 throw ScaleLabError.invalid("--set \(override): expected key=value, e.g. model.d_model=128")
             }
             let key = String(override[..<eq]), valueText = String(override[override.index(after: eq)...])
+            // The setter recurses once per dotted component: no config key nests deeper than a few.
+            guard key.split(separator: ".", omittingEmptySubsequences: false).count <= 16 else {
+                throw ScaleLabError.invalid("--set \(Printable.escaped(key, limit: 80)): nests deeper than any config key (at most 16 components)")
+            }
             let value: Node
             do { value = try Yams.compose(yaml: valueText) ?? Node("") } catch {
                 throw ScaleLabError.invalid("--set \(key): the value '\(valueText)' is not valid YAML")
