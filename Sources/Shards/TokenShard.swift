@@ -134,9 +134,19 @@ public final class TokenShard: @unchecked Sendable {
     /// this is the unigram-normalised loss of Tao et al. (2024), comparable across vocabularies.
     public func unigramEntropyNats() -> Double {
         guard count > 0 else { return 0 }
+        let n = Double(count)
+        // A vocabulary far larger than the file (a sidecar may claim any vocab_size) is counted
+        // sparsely; summing in id order either way keeps the value bit for bit the same.
+        if vocabSize > 4 * count {
+            var sparse: [Int: Int] = [:]
+            for i in 0..<count { sparse[Int(self[i]), default: 0] += 1 }
+            return sparse.keys.sorted().reduce(0.0) { h, id in
+                let k = Double(sparse[id] ?? 0)
+                return h - k / n * Foundation.log(k / n)
+            }
+        }
         var counts = [Int](repeating: 0, count: vocabSize)
         counts.withUnsafeMutableBufferPointer { c in for i in 0..<count { c[Int(self[i])] += 1 } }
-        let n = Double(count)
         return counts.reduce(0.0) { h, k in k == 0 ? h : h - Double(k) / n * Foundation.log(Double(k) / n) }
     }
 
