@@ -51,6 +51,7 @@ public enum HuggingFaceExport {
         let (tensors, hfConfig) = isGPT2 ? gpt2(run.model) : llama(run.model)
         var files = ["config.json", "model.safetensors"]
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        AtomicFile.removeStaleTemporaries(in: out)  // left by an export that was killed mid-write
         let data = try withBuffers(tensors) { try Safetensors.encode($0, metadata: ["format": "pt"], hashed: false) }
         try AtomicFile.write(data, to: weights)
         try AtomicFile.write(try JSONSerialization.data(withJSONObject: hfConfig, options: [.prettyPrinted, .sortedKeys]),

@@ -56,6 +56,8 @@ public struct MemoryEstimate: Sendable, Equatable, Codable {
         let activationBytes = try product("training.batch_size", activations, floatBytes)
         let attention = try product("model.context", max(threads, 1), AttentionWorkspace.queryBlock, t, 2, floatBytes)
         let tokens = try product("training.batch_size", rows, 2, MemoryLayout<Int32>.size)
+        // The total too, so `totalBytes` cannot overflow for a config that passed.
+        _ = try sum("model", [parameterBytes, optimizerBytes, activationBytes, try sum("model", [attention, tokens])])
         return MemoryEstimate(parameterBytes: parameterBytes, optimizerBytes: optimizerBytes, activationBytes: activationBytes,
                               workspaceBytes: try sum("model", [attention, tokens]))
     }

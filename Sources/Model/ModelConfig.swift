@@ -65,8 +65,11 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         if position == .rope && headSize % 2 != 0 {
             throw fail("n_head", "RoPE needs an even head size; d_model / n_head = \(headSize)")
         }
-        guard mlpRatio > 0 else { throw fail("mlp_ratio", "must be positive, got \(mlpRatio)") }
-        guard initStd > 0 else { throw fail("init_std", "must be positive, got \(initStd)") }
+        // `hidden` converts mlp_ratio · d_model to Int: bound it first so the conversion cannot trap.
+        guard mlpRatio > 0, mlpRatio * Double(dModel) < 0x1p52 else {
+            throw fail("mlp_ratio", "must be positive with mlp_ratio × d_model below 2^52, got \(mlpRatio)")
+        }
+        guard initStd > 0, initStd.isFinite else { throw fail("init_std", "must be positive, got \(initStd)") }
         guard vocabSize <= Int(Int32.max) else { throw fail("vocab_size", "too large") }
     }
 

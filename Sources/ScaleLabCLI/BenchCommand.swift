@@ -17,10 +17,10 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("preset"), help: "Preset to time (repeatable; default: tiny, small, medium, large).")
     var presets: [Benchmark.PresetName] = []
 
-    @Option(help: "Threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Threads (default: all cores).")
     var threads: Int?
 
-    @Option(help: "Seconds of timed steps per preset (after warm-up).")
+    @Option(parsing: .unconditional, help: "Seconds of timed steps per preset (after warm-up).")
     var seconds: Double = 3
 
     @Flag(help: "Print one JSON object instead of a table.")

@@ -44,7 +44,7 @@ public struct CorpusCommand: ParsableCommand {
         var format: LocalSource.Format = .text
         @Option(help: "JSONL field holding the text.")
         var textField: String = "text"
-        @Option(help: "Fraction of documents (by name hash) for validation, with --local.")
+        @Option(parsing: .unconditional, help: "Fraction of documents (by name hash) for validation, with --local.")
         var validationFraction: Double = 0.1
 
         func validate() throws {
@@ -80,9 +80,9 @@ public struct CorpusCommand: ParsableCommand {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure synthetic-text generation and SHA-256 throughput (JSON, MB/s, best of --repeats).")
-        @Option(help: "Megabytes generated per measurement.")
+        @Option(parsing: .unconditional, help: "Megabytes generated per measurement.")
         var megabytes: Int = 64
-        @Option(help: "Runs per measurement; the best is reported.")
+        @Option(parsing: .unconditional, help: "Runs per measurement; the best is reported.")
         var repeats: Int = 3
         func validate() throws {
             guard megabytes >= 1, repeats >= 1 else { throw ValidationError("--megabytes and --repeats must be at least 1") }

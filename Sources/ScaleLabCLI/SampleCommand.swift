@@ -20,19 +20,19 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Text to continue.")
     var prompt: String
 
-    @Option(help: "Tokens to generate.")
+    @Option(parsing: .unconditional, help: "Tokens to generate.")
     var tokens = 200
 
-    @Option(help: "Sampling temperature; 0 = greedy.")
+    @Option(parsing: .unconditional, help: "Sampling temperature; 0 = greedy.")
     var temperature = 0.8
 
-    @Option(name: .customLong("top-k"), help: "Draw only from the k most likely tokens; 0 = all.")
+    @Option(name: .customLong("top-k"), parsing: .unconditional, help: "Draw only from the k most likely tokens; 0 = all.")
     var topK = 0
 
-    @Option(help: "Random seed.")
+    @Option(parsing: .unconditional, help: "Random seed.")
     var seed: UInt64 = 0
 
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int?
 
     func validate() throws {
@@ -40,6 +40,7 @@ struct SampleCommand: ParsableCommand {
         if temperature < 0 || !temperature.isFinite { throw ValidationError("--temperature must be ≥ 0") }
         if topK < 0 { throw ValidationError("--top-k must be ≥ 0") }
         if prompt.isEmpty { throw ValidationError("--prompt must not be empty") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {

@@ -25,7 +25,7 @@ struct ScheduleCommand: ParsableCommand {
 
         @OptionGroup var options: ConfigOptions
 
-        @Option(help: "Print every N-th step (and the last).")
+        @Option(parsing: .unconditional, help: "Print every N-th step (and the last).")
         var every = 1
 
         func validate() throws { if every < 1 { throw ValidationError("--every must be at least 1") } }
@@ -41,10 +41,10 @@ struct ScheduleCommand: ParsableCommand {
         @Option(help: "Write an SVG chart to this file instead of plotting in the terminal.")
         var svg: String?
 
-        @Option(help: "Plot width in characters.")
+        @Option(parsing: .unconditional, help: "Plot width in characters.")
         var width = 72
 
-        @Option(help: "Plot height in lines.")
+        @Option(parsing: .unconditional, help: "Plot height in lines.")
         var height = 16
 
         func validate() throws {

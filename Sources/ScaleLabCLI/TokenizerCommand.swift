@@ -15,7 +15,7 @@ struct TokenizerCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Learn a BPE vocabulary from text files; writes tokenizer.json, vocab.json and merges.txt.")
         @Option(name: .long, parsing: .upToNextOption, help: "Training text file(s); each is a separate text.")
         var input: [String] = []
-        @Option(name: .long, help: "Vocabulary size: 256 bytes + merges + special tokens.")
+        @Option(name: .long, parsing: .unconditional, help: "Vocabulary size: 256 bytes + merges + special tokens.")
         var vocabSize: Int
         @Option(name: .customLong("special"), help: "A special token (repeatable; default <|endoftext|>). Special tokens take the last ids.")
         var special: [String] = []
@@ -23,7 +23,7 @@ struct TokenizerCommand: ParsableCommand {
         var noSpecial = false
         @Option(name: .long, help: "Output directory.")
         var out: String
-        @Option(name: .long, help: "Threads for pre-tokenisation and counting.")
+        @Option(name: .long, parsing: .unconditional, help: "Threads for pre-tokenisation and counting.")
         var threads: Int = 2
         @Option(name: .long, help: "Tie rule for equally frequent pairs: lexicographic (greater byte strings win) or huggingface (reproduces the tokenizers library).")
         var tieBreak: TieBreak = .lexicographic
@@ -62,7 +62,7 @@ struct TokenizerCommand: ParsableCommand {
         var out: String
         @Flag(name: .long, help: "Treat special-token text in the input as ordinary text.")
         var noSpecial = false
-        @Option(name: .long, help: "Encoding threads.")
+        @Option(name: .long, parsing: .unconditional, help: "Encoding threads.")
         var threads: Int = 2
 
         func validate() throws { guard threads >= 1 else { throw ValidationError("--threads must be at least 1") } }
@@ -112,7 +112,7 @@ struct TokenizerCommand: ParsableCommand {
         var tokenizer: String
         @Option(name: .long, help: "A text file to measure bytes/characters per token and the unigram entropy on.")
         var text: String?
-        @Option(name: .long, help: "How many of the longest tokens to list.")
+        @Option(name: .long, parsing: .unconditional, help: "How many of the longest tokens to list.")
         var longest: Int = 10
 
         func validate() throws { guard longest >= 0 else { throw ValidationError("--longest must be ≥ 0") } }

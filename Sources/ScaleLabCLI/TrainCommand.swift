@@ -12,8 +12,11 @@ struct TrainCommand: ParsableCommand {
         training.checkpoint_interval steps and at the end). A run directory that holds a checkpoint is \
         resumed from its newest valid one, exactly: the finished metrics.csv is the one an uninterrupted \
         run writes (apart from the seconds column). A checkpoint saved under a different config is \
-        refused; --force starts over. Exit status: 0 when the run finished, 3 when it diverged \
-        (non-finite loss; summary.json says so), 1 on bad input.
+        refused; --force starts over. SIGINT, SIGTERM or SIGHUP finish the current step, write a \
+        checkpoint and summary.json with status `interrupted` (a second signal ends at once); running \
+        the command again continues. Only one process may train in a run directory at a time. \
+        Exit status: 0 when the run finished, 1 on bad input, 3 when it diverged (non-finite loss; \
+        summary.json says so), 4 when interrupted.
         """)
 
     @Argument(help: "The run's YAML config, e.g. configs/tiny.yaml.")
@@ -25,11 +28,15 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Run directory (default: runs/<name>).")
     var out: String?
 
-    @Option(help: "Worker threads (default: the config's `threads`, 0 = all cores).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: the config's `threads`, 0 = all cores).")
     var threads: Int?
 
     @Flag(help: "Start over: delete the run directory's checkpoints and replace its results.")
     var force = false
+
+    func validate() throws {
+        if let threads, threads < 0 { throw ValidationError("--threads must be ≥ 0 (0 = all cores), got \(threads)") }
+    }
 
     func run() throws {
         var sets = overrides
@@ -37,8 +44,10 @@ struct TrainCommand: ParsableCommand {
         let cfg = try RunConfig.load(path: config, overrides: sets)
         let dir = URL(fileURLWithPath: out ?? "runs/\(cfg.name)")
         let printer = ProgressPrinter(logInterval: cfg.training.logInterval)
-        let summary = try train(config: cfg, runDirectory: dir, options: TrainingOptions(startOver: force), events: printer.handle)
+        StopSignals.install()
+        let summary = try train(config: cfg, runDirectory: dir, options: TrainingOptions(startOver: force, stopRequested: { StopSignals.requested != nil }),
+                                events: printer.handle)
         print("results: \(dir.path)/ (config.yaml, metrics.csv, summary.json, checkpoints/)")
-        if summary.status == .diverged { throw ExitCode(3) }
+        try exitStatus(of: summary)
     }
 }

@@ -14,7 +14,8 @@ struct WSDCommand: ParsableCommand {
         only its decay to D_i, giving bit for bit the metrics.csv of a fresh run of D_i tokens. \
         Writes <out>/trunk/, <out>/tokens-<D>/ (ordinary run directories; summary.json records the \
         branch's cost) and <out>/sweep.json (the sweep's compute against fresh runs). Re-running \
-        resumes whatever was interrupted.
+        resumes whatever was interrupted; re-running a finished sweep changes no file. SIGINT, SIGTERM or \
+        SIGHUP stop after the current step with a checkpoint (exit status 4).
         """)
 
     @Argument(help: "The run's YAML config (training.steps is ignored: the lengths come from --tokens).")
@@ -29,7 +30,7 @@ struct WSDCommand: ParsableCommand {
     @Option(help: "Sweep directory (default: runs/<name>-wsd).")
     var out: String?
 
-    @Option(help: "Worker threads (default: the config's `threads`).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: the config's `threads`).")
     var threads: Int?
 
     @Flag(help: "Start over: discard the sweep's checkpoints.")
@@ -44,7 +45,10 @@ struct WSDCommand: ParsableCommand {
         }
     }
 
-    func validate() throws { _ = try parsedTokens() }
+    func validate() throws {
+        _ = try parsedTokens()
+        if let threads, threads < 0 { throw ValidationError("--threads must be ≥ 0 (0 = all cores), got \(threads)") }
+    }
 
     func run() throws {
         var sets = overrides
@@ -52,7 +56,9 @@ struct WSDCommand: ParsableCommand {
         let cfg = try RunConfig.load(path: config, overrides: sets)
         let dir = URL(fileURLWithPath: out ?? "runs/\(cfg.name)-wsd")
         let printer = ProgressPrinter(logInterval: cfg.training.logInterval)
-        let r = try WSDSweep.run(config: cfg, tokens: try parsedTokens(), directory: dir, startOver: force, events: printer.handle)
+        StopSignals.install()
+        let r = try WSDSweep.run(config: cfg, tokens: try parsedTokens(), directory: dir, startOver: force,
+                                 stopRequested: { StopSignals.requested != nil }, events: printer.handle)
         print("tokens        steps  branch@  final val loss  cooldown FLOPs  fresh-run FLOPs")
         for b in r.branches {
             print(String(format: "%-12d %6d %8d %15@ %15.3e %16.3e", b.tokens, b.steps, b.branchedAtStep,

@@ -34,7 +34,7 @@ public enum ShardWriter {
                               progress: (ShardProgress) -> Void = { _ in }) throws -> ShardSidecar {
         let threads = max(1, threads), chunkBytes = max(1, chunkBytes)
         let inFD = open(input.path, O_RDONLY)
-        guard inFD >= 0 else { throw ScaleLabError.io(path: input.path, reason: "cannot open: \(String(cString: strerror(errno)))") }
+        guard inFD >= 0 else { throw ScaleLabError.io(path: input.path, reason: "cannot open: \(FileSystemError.describe(errno))") }
         defer { close(inFD) }
         var st = stat()
         guard fstat(inFD, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw ScaleLabError.io(path: input.path, reason: "not a regular file") }

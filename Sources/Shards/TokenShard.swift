@@ -57,10 +57,10 @@ public final class TokenShard: @unchecked Sendable {
             throw ScaleLabError.data(path: path, reason: "vocab_size \(vocab) does not fit \(type.rawValue)")
         }
         let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw ScaleLabError.io(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw ScaleLabError.io(path: path, reason: FileSystemError.describe(errno)) }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw ScaleLabError.io(path: path, reason: String(cString: strerror(errno))) }
+        guard fstat(fd, &st) == 0 else { throw ScaleLabError.io(path: path, reason: FileSystemError.describe(errno)) }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw ScaleLabError.data(path: path, reason: "not a regular file") }
         let size = Int(st.st_size)
         guard size % type.width == 0 else {
@@ -73,7 +73,7 @@ public final class TokenShard: @unchecked Sendable {
         var mapping: UnsafeMutableRawPointer? = nil
         if size > 0 {
             guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
-                throw ScaleLabError.io(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
+                throw ScaleLabError.io(path: path, reason: "mmap failed: \(FileSystemError.describe(errno))")
             }
             mapping = p
         }
@@ -134,9 +134,19 @@ public final class TokenShard: @unchecked Sendable {
     /// this is the unigram-normalised loss of Tao et al. (2024), comparable across vocabularies.
     public func unigramEntropyNats() -> Double {
         guard count > 0 else { return 0 }
+        let n = Double(count)
+        // A vocabulary far larger than the file (a sidecar may claim any vocab_size) is counted
+        // sparsely; summing in id order either way keeps the value bit for bit the same.
+        if vocabSize > 4 * count {
+            var sparse: [Int: Int] = [:]
+            for i in 0..<count { sparse[Int(self[i]), default: 0] += 1 }
+            return sparse.keys.sorted().reduce(0.0) { h, id in
+                let k = Double(sparse[id] ?? 0)
+                return h - k / n * Foundation.log(k / n)
+            }
+        }
         var counts = [Int](repeating: 0, count: vocabSize)
         counts.withUnsafeMutableBufferPointer { c in for i in 0..<count { c[Int(self[i])] += 1 } }
-        let n = Double(count)
         return counts.reduce(0.0) { h, k in k == 0 ? h : h - Double(k) / n * Foundation.log(Double(k) / n) }
     }
 

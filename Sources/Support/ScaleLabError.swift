@@ -13,7 +13,10 @@ public enum ScaleLabError: Error, CustomStringConvertible, Equatable {
     /// An argument or value outside what the operation accepts.
     case invalid(String)
 
-    public var description: String {
+    /// The message, with anything non-printable that came from a file escaped.
+    public var description: String { Printable.escaped(rawDescription, keepLines: true, limit: 4000) }
+
+    private var rawDescription: String {
         switch self {
         case let .config(file, key, reason): return "\(file): key '\(key)': \(reason)"
         case let .data(path, reason): return "\(path): \(reason)"

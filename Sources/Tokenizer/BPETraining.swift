@@ -71,7 +71,7 @@ extension BPETokenizer {
 func readNonEmptyFile(_ url: URL) throws -> [UInt8] {
     let data: Data
     do { data = try Data(contentsOf: url) } catch {
-        throw ScaleLabError.io(path: url.path, reason: "cannot read: \((error as NSError).localizedFailureReason ?? "\(error)")")
+        throw ScaleLabError.io(path: url.path, reason: "cannot read: \(FileSystemError.reason(error))")
     }
     guard !data.isEmpty else { throw ScaleLabError.data(path: url.path, reason: "the file is empty") }
     return [UInt8](data)

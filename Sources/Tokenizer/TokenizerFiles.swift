@@ -83,7 +83,12 @@ extension BPETokenizer {
     // MARK: Reading
 
     private static func loadHuggingFace(_ url: URL) throws -> BPETokenizer {
-        let root = try readJSONObject(url)
+        try parseHuggingFace(try readFile(url), source: url)
+    }
+
+    /// A `tokenizer.json` held in memory (`source` names it in errors).
+    static func parseHuggingFace(_ data: Data, source url: URL) throws -> BPETokenizer {
+        let root = try parseJSONObject(data, source: url)
         guard let model = root["model"] as? [String: Any] else { throw ScaleLabError.data(path: url.path, reason: "missing object 'model'") }
         guard (model["type"] as? String) == "BPE" else {
             throw ScaleLabError.data(path: url.path, reason: "'model.type' is \(model["type"] ?? "missing"), only BPE is supported")
@@ -120,10 +125,14 @@ extension BPETokenizer {
     }
 
     private static func loadGPT2(vocab vocabURL: URL, merges mergesURL: URL) throws -> BPETokenizer {
-        let vocab = try readJSONObject(vocabURL)
-        let text: String
-        do { text = try String(contentsOf: mergesURL, encoding: .utf8) } catch {
-            throw ScaleLabError.io(path: mergesURL.path, reason: "cannot read merges: \((error as NSError).localizedFailureReason ?? "\(error)")")
+        try parseGPT2(vocab: try readFile(vocabURL), vocabSource: vocabURL, merges: try readFile(mergesURL), mergesSource: mergesURL)
+    }
+
+    /// `vocab.json` + `merges.txt` held in memory.
+    static func parseGPT2(vocab vocabData: Data, vocabSource vocabURL: URL, merges mergesData: Data, mergesSource mergesURL: URL) throws -> BPETokenizer {
+        let vocab = try parseJSONObject(vocabData, source: vocabURL)
+        guard let text = String(data: mergesData, encoding: .utf8) else {
+            throw ScaleLabError.data(path: mergesURL.path, reason: "is not UTF-8 text")
         }
         var merges: [(String, String)] = []
         for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -159,8 +168,8 @@ extension BPETokenizer {
             }
         } else {
             for (id, key) in entries {
-                let bytes = ByteLevelAlphabet.decode(key)
-                if bytes == nil || (bytes!.count > 1 && !mergeResults.contains(key)) { special[id] = key }
+                guard let bytes = ByteLevelAlphabet.decode(key) else { special[id] = key; continue }
+                if bytes.count > 1 && !mergeResults.contains(key) { special[id] = key }
             }
         }
         let count = entries.count
@@ -201,11 +210,13 @@ extension BPETokenizer {
         return (String(parts[0]), String(parts[1]))
     }
 
-    private static func readJSONObject(_ url: URL) throws -> [String: Any] {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ScaleLabError.io(path: url.path, reason: "cannot read: \((error as NSError).localizedFailureReason ?? "\(error)")")
+    private static func readFile(_ url: URL) throws -> Data {
+        do { return try Data(contentsOf: url) } catch {
+            throw FileSystemError.translate(error) ?? ScaleLabError.io(path: url.path, reason: "cannot read: \(error)")
         }
+    }
+
+    private static func parseJSONObject(_ data: Data, source url: URL) throws -> [String: Any] {
         let object: Any
         do { object = try JSONSerialization.jsonObject(with: data) } catch {
             throw ScaleLabError.data(path: url.path, reason: "not valid JSON (\((error as NSError).userInfo[NSDebugDescriptionErrorKey] ?? error))")

@@ -1,2 +1,2 @@
 import ScaleLabCLI
-ScaleLabCommand.main()
+ScaleLabCommand.runAndExit()

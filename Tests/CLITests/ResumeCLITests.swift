@@ -84,6 +84,52 @@ import Glibc
         print("kill -9 resume test: \(midWrite ? "a kill landed inside a checkpoint write" : "no kill landed inside a checkpoint write this time (the write was too quick to catch)")")
     }
 
+    /// A real SIGTERM to a real `scalelab train`: the step in progress finishes, a checkpoint and
+    /// summary.json with status `interrupted` are written, the exit status is 4; the same command
+    /// then finishes the run exactly, having lost no step that was logged before the signal.
+    @Test func sigtermStopsAfterTheStepAndResumesExactly() throws {
+        let dir = scratchDirectory()
+        let cfg = try config(in: dir)
+        let whole = dir.appendingPathComponent("whole"), run = dir.appendingPathComponent("term")
+        let reference = try runScalelab(["train", cfg, "--out", whole.path])
+        #expect(reference.status == 0, "stderr: \(reference.stderr)")
+        let p = Process()
+        p.executableURL = scalelab!
+        p.arguments = ["train", cfg, "--out", run.path, "--set", "training.checkpoint_interval=1000"]
+        p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(60)
+        while p.isRunning && lastLoggedStep(run) < 5 && Date() < deadline { usleep(100) }
+        let loggedAtSignal = lastLoggedStep(run)
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit && p.terminationStatus == 4, "a signal death or wrong status: \(p.terminationStatus)")
+        let summary = try String(contentsOf: run.appendingPathComponent("summary.json"), encoding: .utf8)
+        #expect(summary.contains("\"status\" : \"interrupted\""))
+        let checkpoints = try FileManager.default.contentsOfDirectory(atPath: run.appendingPathComponent("checkpoints").path)
+            .compactMap { $0.hasPrefix("step-") ? Int($0.dropFirst(5).prefix(8)) : nil }
+        // No checkpoint interval was due: the one checkpoint is the signal's, at the step in progress
+        // when it came — the last step the run logged — so no completed step is lost.
+        #expect(checkpoints.count == 1 && checkpoints[0] >= loggedAtSignal && checkpoints[0] == lastLoggedStep(run) && checkpoints[0] < 36,
+                "checkpoints \(checkpoints), last step logged at the signal \(loggedAtSignal), at the end \(lastLoggedStep(run))")
+        let finish = try runScalelab(["train", cfg, "--out", run.path, "--set", "training.checkpoint_interval=1000"])
+        #expect(finish.status == 0, "stderr: \(finish.stderr)")
+        #expect(finish.stderr.contains("resuming after step \(checkpoints.first ?? -1)"), "stderr: \(finish.stderr)")
+        #expect(try withoutSeconds(run) == withoutSeconds(whole))
+        // A second `train` while one runs is refused with the owner's pid.
+        let busy = Process()
+        busy.executableURL = scalelab!
+        busy.arguments = ["train", cfg, "--out", run.path, "--force"]
+        busy.standardOutput = FileHandle.nullDevice; busy.standardError = FileHandle.nullDevice
+        try busy.run()
+        while busy.isRunning && !FileManager.default.fileExists(atPath: run.appendingPathComponent("checkpoints/step-00000002.safetensors").path)
+                && Date() < deadline.addingTimeInterval(60) { usleep(100) }
+        let second = try runScalelab(["train", cfg, "--out", run.path])
+        kill(busy.processIdentifier, SIGKILL)
+        busy.waitUntilExit()
+        #expect(second.status == 1 && second.stderr.contains("in use by pid \(busy.processIdentifier)"), "stderr: \(second.stderr)")
+    }
+
     @Test func scheduleWsdExportAndSampleCommands() throws {
         let dir = scratchDirectory()
         let cfg = try config(in: dir)

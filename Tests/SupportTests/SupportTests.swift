@@ -98,3 +98,31 @@ import Support
         for good in ["run-1", "d_model=64", "tokens-1000", "ü"] { #expect(PathComponent.problem(good) == nil) }
     }
 }
+
+/// Foundation's file errors reach the user in plain words naming the file, never as
+/// `NSCocoaErrorDomain Code=516`; text from a file never reaches the terminal raw.
+@Suite struct ErrorWordingTests {
+    @Test func foundationFileErrorsAreTranslated() {
+        for (code, words) in [(CocoaError.Code.fileWriteFileExists, "already exists"), (.fileWriteVolumeReadOnly, "read-only"),
+                              (.fileWriteOutOfSpace, "no space left"), (.fileNoSuchFile, "no such file")] {
+            let error = CocoaError(code, userInfo: [NSFilePathErrorKey: "/runs/x"])
+            let text = FileSystemError.translate(error)?.description ?? ""
+            #expect(text.hasPrefix("/runs/x: ") && text.contains(words) && !text.contains("Code="), "\(code.rawValue): \(text)")
+        }
+        // The operating system's reason wins when Foundation kept it.
+        let wrapped = CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: "/runs/x", NSUnderlyingErrorKey: POSIXError(.ENAMETOOLONG)])
+        #expect(FileSystemError.translate(wrapped)?.description == "/runs/x: the file name is too long")
+        #expect(FileSystemError.translate(ScaleLabError.invalid("x")) == .invalid("x"))
+        struct Unrelated: Error {}
+        #expect(FileSystemError.translate(Unrelated()) == nil)
+    }
+
+    @Test func controlCharactersFromFilesAreEscaped() {
+        let hostile = "name\u{1b}[2J\u{07}\u{9b}\u{202e}ok\u{fffd}"
+        let shown = ScaleLabError.data(path: "c.yaml", reason: "bad value '\(hostile)'").description
+        #expect(!shown.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B || $0.value == 0x202E })
+        #expect(shown.contains("\\u{1b}[2J") && shown.contains("ok"))
+        #expect(Printable.escaped(String(repeating: "a", count: 1000), limit: 10) == "aaaaaaaaaa…")
+        #expect(Printable.escaped("two\nlines", keepLines: true) == "two\nlines" && Printable.escaped("two\nlines") == "two\\nlines")
+    }
+}

@@ -90,8 +90,11 @@ func metricsWithoutSeconds(_ dir: URL) throws -> [String] {
         let newest = store.url(step: 12)
         let bytes = try Data(contentsOf: newest)
         try bytes.prefix(bytes.count / 2).write(to: newest)
-        // A temporary file left by a kill in the middle of a write is cleaned up.
-        try Data(repeating: 7, count: 100).write(to: store.directory.appendingPathComponent(".step-00000016.safetensors.tmp-1-2"))
+        // A temporary file left by a process killed in the middle of a write is cleaned up.
+        let killed = Process()
+        killed.executableURL = URL(fileURLWithPath: "/bin/sh"); killed.arguments = ["-c", "exit 0"]
+        try killed.run(); killed.waitUntilExit()
+        try Data(repeating: 7, count: 100).write(to: store.directory.appendingPathComponent(".step-00000016.safetensors.tmp-\(killed.processIdentifier)-2"))
         var warnings: [String] = [], resumedFrom: Int?
         _ = try train(config: config, runDirectory: dir) {
             if case let .warning(w) = $0 { warnings.append(w) }

@@ -17,7 +17,9 @@ import Training
             _ = try RunConfig.parse(yaml: yaml, source: "bad.yaml", overrides: overrides)
             Issue.record("expected an error naming \(key)", sourceLocation: sourceLocation)
         } catch let ScaleLabError.config(file, k, _) {
-            #expect(file == "bad.yaml", sourceLocation: sourceLocation)
+            // A key set by --set is blamed on the flag, not on the file.
+            let blamed = overrides.first { $0.hasPrefix(key + "=") || key.hasPrefix(String($0.prefix { $0 != "=" }) + ".") }
+            #expect(file == (blamed.map { "--set \($0)" } ?? "bad.yaml"), sourceLocation: sourceLocation)
             #expect(k == key, sourceLocation: sourceLocation)
         } catch {
             Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)

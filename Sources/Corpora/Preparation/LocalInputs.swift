@@ -41,7 +41,7 @@ enum LocalInputs {
     static func fingerprint(_ inputs: [Input]) throws -> String {
         try inputs.map { input in
             var st = stat()
-            guard stat(input.path, &st) == 0 else { throw ScaleLabError.io(path: input.path, reason: String(cString: strerror(errno))) }
+            guard stat(input.path, &st) == 0 else { throw ScaleLabError.io(path: input.path, reason: FileSystemError.describe(errno)) }
             return "\(input.name)\t\(st.st_size)\t\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)"
         }.joined(separator: "\n")
     }

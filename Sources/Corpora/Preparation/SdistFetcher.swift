@@ -68,7 +68,7 @@ enum FileChunks {
 
     static func forEach(_ path: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw ScaleLabError.io(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw ScaleLabError.io(path: path, reason: FileSystemError.describe(errno)) }
         defer { close(fd) }
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { buffer.deallocate() }

@@ -11,6 +11,11 @@ public enum StrictYAML {
         } catch let error as DecodingError {
             let (key, reason) = error.keyPathAndReason
             throw ScaleLabError.config(file: file, key: key.isEmpty ? "(document)" : key, reason: reason)
+        } catch let error as ScaleLabError {
+            throw error
+        } catch {
+            // The YAML parser's own errors (a syntax error, control characters): still bad input.
+            throw ScaleLabError.config(file: file, key: "(document)", reason: "not valid YAML: \(error)")
         }
     }
 }

@@ -18,7 +18,7 @@ public final class DirectoryLock {
     public init(_ directory: URL, purpose: String) throws {
         self.directory = directory
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-            throw ScaleLabError.io(path: directory.path, reason: "cannot create the directory: \(error.localizedDescription)")
+            throw ScaleLabError.io(path: directory.path, reason: "cannot create the directory: \(FileSystemError.reason(error))")
         }
         let path = directory.appendingPathComponent(Self.fileName).path
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)

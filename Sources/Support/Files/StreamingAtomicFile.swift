@@ -21,7 +21,7 @@ public final class StreamingAtomicFile {
         self.url = url
         let dir = url.deletingLastPathComponent()
         do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
-            throw ScaleLabError.io(path: dir.path, reason: "cannot create the directory: \(error.localizedDescription)")
+            throw ScaleLabError.io(path: dir.path, reason: "cannot create the directory: \(FileSystemError.reason(error))")
         }
         temporaryPath = dir.appendingPathComponent(".\(url.lastPathComponent)\(AtomicFile.temporaryMarker)\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
         fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)

@@ -10,7 +10,9 @@ import Training
 /// of a fresh run of D_i tokens.
 ///
 /// Layout under `directory`: `trunk/` and `tokens-<D_i>/` run directories, and `sweep.json`
-/// (`WSDSweepResult`). Everything resumes after a crash like `train` does.
+/// (`WSDSweepResult`). Everything resumes after a crash like `train` does, and re-running a finished
+/// sweep changes no file: the trunk stays stopped at its last branch point and each finished branch
+/// is left alone.
 public enum WSDSweep {
     /// The step a run of `steps` steps branches off the trunk: the start of its decay.
     public static func branchStep(_ config: RunConfig, steps: Int) -> Int {
@@ -38,6 +40,7 @@ public enum WSDSweep {
 
     /// Trains one branch of `tokens` tokens from the trunk in `trunkDirectory` into `directory`.
     public static func trainBranch(base: RunConfig, tokens: Int, trunkDirectory: URL, directory: URL, startOver: Bool = false,
+                                   stopRequested: (@Sendable () -> Bool)? = nil,
                                    events: (TrainingEvent) -> Void = { _ in }) throws -> RunSummary {
         let c = try config(base, tokens: tokens)
         let step = branchStep(c, steps: c.training.steps)
@@ -51,11 +54,14 @@ public enum WSDSweep {
             throw ScaleLabError.invalid("the trunk in \(trunkDirectory.path) has no checkpoint at step \(step), the branch point of \(tokens) tokens (it has steps \(available.map(String.init).joined(separator: ", "))); train the trunk with this branch point")
         }
         return try train(config: c, runDirectory: directory,
-                         options: TrainingOptions(branchFrom: trunk.url(step: step), startOver: startOver), events: events)
+                         options: TrainingOptions(branchFrom: trunk.url(step: step), startOver: startOver, stopRequested: stopRequested),
+                         events: events)
     }
 
     /// Runs the trunk and every branch.
+    /// Throws `Interrupted` when `stopRequested` stopped the trunk or a branch (after its checkpoint).
     public static func run(config base: RunConfig, tokens: [Int], directory: URL, startOver: Bool = false,
+                           stopRequested: (@Sendable () -> Bool)? = nil,
                            events: (TrainingEvent) -> Void = { _ in }) throws -> WSDSweepResult {
         guard base.training.schedule.hasDecayPhase else {
             throw ScaleLabError.invalidValue(key: "training.schedule.kind", reason: "branching needs a schedule whose stable phase does not depend on the run length (wsd or power), got \(base.training.schedule.kind.rawValue)")
@@ -65,24 +71,34 @@ public enum WSDSweep {
             throw ScaleLabError.invalid("--tokens: token counts must be strictly increasing, got \(tokens.map(String.init).joined(separator: ","))")
         }
         let configs = try tokens.map { try config(base, tokens: $0) }
+        // One sweep process per sweep directory (each run directory below has its own lock too).
+        let lock = try DirectoryLock(directory, purpose: "WSD sweep \(base.name)")
+        defer { withExtendedLifetime(lock) {} }
         let points = configs.map { branchStep($0, steps: $0.training.steps) }
-        var trunkConfig = configs.last!
+        guard var trunkConfig = configs.last, let lastPoint = points.last else { throw ScaleLabError.invalid("--tokens: give at least one token count") }
         trunkConfig.name = "\(base.name)-trunk"
         let trunkDir = directory.appendingPathComponent("trunk")
-        _ = try train(config: trunkConfig, runDirectory: trunkDir,
-                      options: TrainingOptions(stopAfterStep: points.last!, retainedSteps: Set(points), startOver: startOver),
-                      events: events)
+        let trunk = try train(config: trunkConfig, runDirectory: trunkDir,
+                              options: TrainingOptions(stopAfterStep: lastPoint, retainedSteps: Set(points), startOver: startOver,
+                                                       stopRequested: stopRequested),
+                              events: events)
+        if trunk.status == .interrupted { throw Interrupted("the trunk in \(trunkDir.path) was interrupted after step \(trunk.steps); run the same command again to continue") }
         var branches: [WSDSweepResult.Branch] = []
         for (c, d) in zip(configs, tokens) {
             let dir = directory.appendingPathComponent("tokens-\(d)")
-            let s = try trainBranch(base: base, tokens: d, trunkDirectory: trunkDir, directory: dir, startOver: startOver, events: events)
-            let info = s.branch!
+            let s = try trainBranch(base: base, tokens: d, trunkDirectory: trunkDir, directory: dir, startOver: startOver,
+                                    stopRequested: stopRequested, events: events)
+            if s.status == .interrupted { throw Interrupted("the branch in \(dir.path) was interrupted after step \(s.steps); run the same command again to continue") }
+            guard let info = s.branch else {
+                throw ScaleLabError.data(path: dir.appendingPathComponent("summary.json").path, reason: "holds no branch record; this directory is not a branch of \(trunkDir.path) (start over with --force)")
+            }
             branches.append(.init(tokens: d, steps: c.training.steps, branchedAtStep: info.branchedAtStep, directory: dir.path,
                                   status: s.status.rawValue, finalValLoss: s.finalValLoss, cooldownFlops: info.cooldownFlops,
                                   freshRunFlops: info.freshRunFlops))
         }
         let result = WSDSweepResult(trunkConfig: trunkConfig, branches: branches)
-        try AtomicFile.write(try JSONOutput.encode(result), to: directory.appendingPathComponent("sweep.json"))
+        let url = directory.appendingPathComponent("sweep.json"), bytes = try JSONOutput.encode(result)
+        if FileManager.default.contents(atPath: url.path) != bytes { try AtomicFile.write(bytes, to: url) }
         return result
     }
 }
@@ -123,7 +139,7 @@ public struct WSDSweepResult: Codable, Sendable {
         self.branches = branches
         let f = trunkConfig.training.schedule.decayFraction
         decayFraction = f
-        let longest = branches.last!
+        guard let longest = branches.last else { preconditionFailure("a sweep has at least one branch (checked by run)") }
         let perStep = longest.freshRunFlops / Double(longest.steps)
         trunkFlops = perStep * Double(longest.branchedAtStep)
         sweepFlops = trunkFlops + branches.reduce(0) { $0 + $1.cooldownFlops }

@@ -82,7 +82,12 @@ public struct Checkpoint {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw ScaleLabError.io(path: url.path, reason: "cannot read the checkpoint")
         }
-        let file = try Safetensors.decode(data, source: url.path, requireHash: true)
+        return try decode(data, url: url, verifyHash: true)
+    }
+
+    /// A checkpoint's bytes, checked as `read` says (`verifyHash: false` for the fuzzer only).
+    static func decode(_ data: Data, url: URL, verifyHash: Bool) throws -> Checkpoint {
+        let file = try Safetensors.decode(data, source: url.path, requireHash: true, verifyHash: verifyHash)
         let m = file.metadata
         func bad(_ reason: String) -> ScaleLabError { .data(path: url.path, reason: reason) }
         guard m["scalelab.format"] == format else { throw bad("not a ScaleLab checkpoint (scalelab.format is \(m["scalelab.format"] ?? "missing"))") }
@@ -115,12 +120,54 @@ public struct Checkpoint {
               loader.uniqueTokensServed <= loader.tokensServed, loader.epoch >= 0, loader.windowInEpoch >= 0 else {
             throw bad("metadata scalelab.loader_state holds negative or inconsistent counts")
         }
-        let branch = try m["scalelab.branch"].map { try JSONDecoder().decode(BranchInfo.self, from: Data($0.utf8)) }
+        let branch: BranchInfo?
+        do { branch = try m["scalelab.branch"].map { try JSONDecoder().decode(BranchInfo.self, from: Data($0.utf8)) } } catch {
+            throw bad("metadata scalelab.branch is not a branch record")
+        }
         let state = TrainingState(step: try int("step"), optimizerStep: try int("optimizer_step"), loader: loader,
                                   metricsCSV: try field("metrics_csv"), bestValLoss: try double("best_val_loss"),
                                   lastTrainLoss: try double("last_train_loss"), lastValLoss: try double("last_val_loss"),
                                   elapsedSeconds: try double("elapsed_seconds") ?? 0, branch: branch)
+        guard state.step >= 0, state.step <= config.training.steps, state.optimizerStep >= 0 else {
+            throw bad("metadata scalelab.step \(state.step) / optimizer_step \(state.optimizerStep) lie outside the run's 0...\(config.training.steps) steps")
+        }
+        // The sampler served exactly B·accum windows of T tokens per step: restoring replays that
+        // many draws, so a hostile count must not reach the replay loop.
+        let windows = state.step * config.training.batchSize * config.training.gradAccum
+        guard loader.windowsServed == windows, loader.tokensServed == windows * config.model.context else {
+            throw bad("metadata scalelab.loader_state served \(loader.windowsServed) windows (\(loader.tokensServed) tokens); \(state.step) steps take \(windows)")
+        }
+        try checkMetrics(state.metricsCSV, step: state.step, bad: bad)
+        // Exactly the tensors the config's model has, each with its shape: a checkpoint is never
+        // half-trusted (a missing or extra tensor means it was not written by this program).
+        let layout = ParameterLayout(config.model)
+        var expected: [String: [Int]] = [:]
+        for prefix in ["params", "adam_m", "adam_v"] { for t in layout.tensors { expected["\(prefix).\(t.name)"] = t.shape } }
+        for (name, t) in file.tensors {
+            guard let shape = expected[name] else { throw bad("tensor '\(name)' is not part of the model in scalelab.config") }
+            guard shape == t.shape else { throw bad("tensor '\(name)' has shape \(t.shape), the config's model needs \(shape)") }
+        }
+        if let missing = expected.keys.sorted().first(where: { file.tensors[$0] == nil }) { throw bad("tensor '\(missing)' is missing") }
         return Checkpoint(url: url, config: config, state: state, file: file)
+    }
+
+    /// The saved `metrics.csv` text must be what `MetricsLog` writes: its header, then rows of seven
+    /// fields with increasing steps up to the checkpoint's — otherwise resuming would continue a
+    /// garbage log.
+    static func checkMetrics(_ text: String, step: Int, bad: (String) -> ScaleLabError) throws {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.first.map(String.init) == MetricsLog.header, text.hasSuffix("\n") else {
+            throw bad("metadata scalelab.metrics_csv does not start with the metrics.csv header")
+        }
+        var previous = -1
+        for (i, line) in lines.dropFirst().dropLast().enumerated() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count == 7, let s = Int(fields[0]), s > previous, s <= step,
+                  fields.dropFirst().allSatisfy({ $0.isEmpty || Double($0) != nil }) else {
+                throw bad("metadata scalelab.metrics_csv row \(i + 1) is not a metrics row with increasing steps up to \(step)")
+            }
+            previous = s
+        }
     }
 
     /// Copies the parameters (and, given an optimizer, its moments) into a model built from this
@@ -140,6 +187,11 @@ public struct Checkpoint {
 
     /// A model built from the checkpoint's config holding its parameters.
     public func loadModel(threads: Int) throws -> TransformerLM {
+        // The parameters must fit before they are allocated (the checkpoint may come from a bigger machine).
+        let need = try config.memoryEstimate(threads: threads).parameterBytes
+        guard UInt64(need) <= ProcessInfo.processInfo.physicalMemory else {
+            throw ScaleLabError.data(path: url.path, reason: "its model needs \(need >> 20) MiB for parameters, more than this machine's \(ProcessInfo.processInfo.physicalMemory >> 20) MiB")
+        }
         let model = try TransformerLM(config: config.model, seed: config.seed, threads: threads)
         try restore(into: model)
         return model
@@ -213,15 +265,10 @@ public struct CheckpointStore: Sendable {
         for step in candidates.dropLast(keep) { try? FileManager.default.removeItem(at: url(step: step)) }
     }
 
-    /// Removes the temporary files (`AtomicFile`'s `.<name>.tmp-…`) that a crash in the middle of a
-    /// write left behind, in the checkpoint directory and the run directory above it.
+    /// Removes the temporary files (`AtomicFile`'s `.<name>.tmp-<pid>-…`) that a process killed in
+    /// the middle of a write left behind, in the checkpoint directory and the run directory above it.
     public func removeTemporaryFiles() {
-        for dir in [directory, directory.deletingLastPathComponent()] {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-            for name in names where name.hasPrefix(".") && name.contains(".tmp-") {
-                try? FileManager.default.removeItem(at: dir.appendingPathComponent(name))
-            }
-        }
+        for dir in [directory, directory.deletingLastPathComponent()] { AtomicFile.removeStaleTemporaries(in: dir) }
     }
 
     public func removeAll() throws {

@@ -38,6 +38,36 @@ public struct RunConfig: Codable, Sendable, Equatable {
         try model.validate()
         try training.validate()
         try data.validate()
+        // Every size the run derives from the config, overflow-checked before anything multiplies it.
+        _ = try memoryEstimate(threads: 1)
+        func product(_ key: String, _ a: Int, _ b: Int) throws -> Int {
+            let (r, overflow) = a.multipliedReportingOverflow(by: b)
+            if overflow { throw ScaleLabError.invalidValue(key: key, reason: "\(a) × \(b) overflows 64-bit arithmetic; choose smaller values") }
+            return r
+        }
+        let perStep = try product("training.grad_accum", try product("training.batch_size", training.batchSize, model.context), training.gradAccum)
+        _ = try product("training.steps", perStep, training.steps)
+        // Validation windows are listed (an offset each) and spread by multiplying offsets with their
+        // index: bounded far beyond any useful evaluation, so neither can exhaust memory or overflow.
+        let windows = try product("training.eval_batches", training.evalBatches, training.batchSize)
+        guard windows <= 1 << 24 else {
+            throw ScaleLabError.invalidValue(key: "training.eval_batches", reason: "eval_batches × batch_size = \(windows) validation windows; at most \(1 << 24)")
+        }
+    }
+
+    /// The memory one training process needs (`MemoryEstimate`); throws naming the key that overflows.
+    public func memoryEstimate(threads: Int) throws -> MemoryEstimate {
+        try MemoryEstimate.training(config: model, batchSize: training.batchSize, threads: threads)
+    }
+
+    /// Refuses, before anything is allocated or written, a run whose estimated memory exceeds the
+    /// machine's (`limit`, default physical RAM), naming both figures.
+    public func checkFitsMemory(limit: UInt64 = ProcessInfo.processInfo.physicalMemory) throws {
+        let need = try memoryEstimate(threads: resolvedThreads)
+        guard UInt64(need.totalBytes) <= limit else {
+            func gib(_ b: Double) -> String { String(format: "%.2f GiB", b / 1_073_741_824) }
+            throw ScaleLabError.invalidValue(key: "model", reason: "the run needs about \(gib(Double(need.totalBytes))) (parameters \(gib(Double(need.parameterBytes))), optimizer \(gib(Double(need.optimizerBytes))), activations \(gib(Double(need.activationBytes))), workspace \(gib(Double(need.workspaceBytes)))) and this machine has \(gib(Double(limit))); choose a smaller model, context or training.batch_size")
+        }
     }
 
     /// The thread count to use: `threads`, or the number of cores when 0.
@@ -154,21 +184,36 @@ extension RunConfig {
                 throw ScaleLabError.invalid("--set \(override): expected key=value, e.g. model.d_model=128")
             }
             let key = String(override[..<eq]), valueText = String(override[override.index(after: eq)...])
+            // The setter recurses once per dotted component: no config key nests deeper than a few.
+            guard key.split(separator: ".", omittingEmptySubsequences: false).count <= 16 else {
+                throw ScaleLabError.invalid("--set \(Printable.escaped(key, limit: 80)): nests deeper than any config key (at most 16 components)")
+            }
             let value: Node
             do { value = try Yams.compose(yaml: valueText) ?? Node("") } catch {
                 throw ScaleLabError.invalid("--set \(key): the value '\(valueText)' is not valid YAML")
             }
             root = try setting(root, path: key.split(separator: ".").map(String.init), to: value, fullKey: key)
         }
+        // A key an override set is blamed on the flag, not on the file, which may not even mention it.
+        func blame(_ key: String, _ reason: String) -> ScaleLabError {
+            let set = overrides.last { o in
+                let k = o.split(separator: "=", maxSplits: 1).first.map(String.init) ?? o
+                return k == key || key.hasPrefix(k + ".") || k.hasPrefix(key + ".")
+            }
+            if let set { return .config(file: "--set \(set)", key: key, reason: reason) }
+            return .config(file: source, key: key, reason: reason)
+        }
         let config: RunConfig
         do {
             config = try YAMLDecoder().decode(RunConfig.self, from: root)
         } catch let e as DecodingError {
             let (key, reason) = e.keyPathAndReason
-            throw ScaleLabError.config(file: source, key: key, reason: reason)
+            throw blame(key, reason)
+        } catch {
+            throw ScaleLabError.config(file: source, key: "", reason: "not valid YAML: \(error)")
         }
         do { try config.validate() } catch let ScaleLabError.invalidValue(key, reason) {
-            throw ScaleLabError.config(file: source, key: key, reason: reason)
+            throw blame(key, reason)
         }
         return config
     }

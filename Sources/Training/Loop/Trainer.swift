@@ -16,10 +16,14 @@ public struct TrainingOptions: Sendable {
     public var branchFrom: URL?
     /// Delete the directory's checkpoints and start from step 0.
     public var startOver: Bool
+    /// Polled after every step: when it returns true the run writes a checkpoint and a summary
+    /// with status `interrupted` and returns (the CLI wires it to SIGINT/SIGTERM/SIGHUP).
+    public var stopRequested: (@Sendable () -> Bool)?
 
-    public init(stopAfterStep: Int? = nil, retainedSteps: Set<Int> = [], branchFrom: URL? = nil, startOver: Bool = false) {
+    public init(stopAfterStep: Int? = nil, retainedSteps: Set<Int> = [], branchFrom: URL? = nil, startOver: Bool = false,
+                stopRequested: (@Sendable () -> Bool)? = nil) {
         self.stopAfterStep = stopAfterStep; self.retainedSteps = retainedSteps
-        self.branchFrom = branchFrom; self.startOver = startOver
+        self.branchFrom = branchFrom; self.startOver = startOver; self.stopRequested = stopRequested
     }
 }
 
@@ -38,8 +42,20 @@ public struct TrainingOptions: Sendable {
 public func train(config: RunConfig, runDirectory dir: URL, options: TrainingOptions = TrainingOptions(),
                   events: (TrainingEvent) -> Void = { _ in }) throws -> RunSummary {
     try config.validate()
+    try config.checkFitsMemory()
+    // One process per run directory: a second `train` (or a WSD branch) gets "in use by pid N".
+    let existed = FileManager.default.fileExists(atPath: dir.path)
+    let lock = try DirectoryLock(dir, purpose: "training \(config.name)")
+    defer { withExtendedLifetime(lock) {} }
+    // Bad input found before the run writes anything leaves no trace, not even the lock's directory.
+    var writing = false
+    defer { if !writing && !existed { try? FileManager.default.removeItem(at: dir) } }
     let store = CheckpointStore(runDirectory: dir)
     let origin = try startingPoint(config: config, directory: dir, store: store, options: options, events: events)
+    if let origin, let done = completedRun(origin, directory: dir, config: config, options: options) {
+        events(.message("\(dir.path) already ended at step \(done.steps) (\(done.status.rawValue)); nothing to do"))
+        return done
+    }
     let threads = config.resolvedThreads
     let data = try RunData.load(config.data, vocabSize: config.model.vocabSize, context: config.model.context,
                                 threads: threads, log: { events(.message($0)) })
@@ -71,6 +87,7 @@ public func train(config: RunConfig, runDirectory dir: URL, options: TrainingOpt
                                       tokensPerStep: config.tokensPerStep, accounting: model.accounting)
         }
     }
+    writing = true
     if options.startOver { try store.removeAll() }
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     store.removeTemporaryFiles()
@@ -159,6 +176,11 @@ public func train(config: RunConfig, runDirectory dir: URL, options: TrainingOpt
                 summary.record(steps: step, accounting: model.accounting, seconds: elapsed(), sampler: loader.state)
                 return .stopped
             }
+            if step < t.steps, options.stopRequested?() == true {
+                if !checkpointDue(step) { try saveCheckpoint(step: step) }
+                summary.record(steps: step, accounting: model.accounting, seconds: elapsed(), sampler: loader.state)
+                return .interrupted
+            }
         }
         summary.record(steps: t.steps, accounting: model.accounting, seconds: elapsed(), sampler: loader.state)
         return .finished
@@ -167,6 +189,21 @@ public func train(config: RunConfig, runDirectory dir: URL, options: TrainingOpt
     summary.recordLosses(train: lastTrain, validation: lastVal, best: bestVal)
     try AtomicFile.write(try JSONOutput.encode(summary), to: summaryURL)
     events(.finished(summary))
+    return summary
+}
+
+/// The summary of a run that has nothing left to do — its own newest checkpoint is at its last step
+/// (or at `stopAfterStep`) and summary.json agrees — so that re-running a finished command changes
+/// no file. Nil when there is work left or the summary cannot be trusted (then the run is resumed
+/// from its checkpoint as usual, which rewrites the summary).
+func completedRun(_ origin: StartingPoint, directory dir: URL, config: RunConfig, options: TrainingOptions) -> RunSummary? {
+    let step = origin.checkpoint.state.step
+    guard !origin.isBranchPoint, !options.startOver, step == config.training.steps || step == options.stopAfterStep,
+          let data = FileManager.default.contents(atPath: dir.appendingPathComponent("summary.json").path) else { return nil }
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    guard let summary = try? decoder.decode(RunSummary.self, from: data), summary.steps == step,
+          summary.status == (step == config.training.steps ? .finished : .stopped) else { return nil }
     return summary
 }
 

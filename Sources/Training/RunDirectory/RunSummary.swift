@@ -7,8 +7,9 @@ import Shards
 /// `flops_full` = (6·N_non-embedding + 6·V·d + 6·L·T·d)·D, with D = `tokens`.
 public struct RunSummary: Codable, Sendable, Equatable {
     /// `stopped`: halted on request at a checkpoint (a WSD trunk at its last branch point);
-    /// `scalelab train` on the directory continues it.
-    public enum Status: String, Codable, Sendable { case running, finished, diverged, stopped }
+    /// `scalelab train` on the directory continues it. `interrupted`: stopped by a signal after
+    /// writing a checkpoint at its last step; re-running the command continues it.
+    public enum Status: String, Codable, Sendable { case running, finished, diverged, stopped, interrupted }
 
     public var name: String
     public var status: Status
