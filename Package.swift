@@ -14,13 +14,14 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "scalelab", targets: ["scalelab"]),
-        .library(name: "ScaleLab", targets: ["Kernels", "Tokenizer", "Corpora", "Model", "Training", "Fitting"]),
+        .library(name: "ScaleLab", targets: ["Kernels", "Tokenizer", "Corpora", "Model", "Training", "Fitting", "Charts", "Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // OpenBLAS (Debian's libopenblas-dev) for every matrix multiply.
@@ -40,9 +41,15 @@ let package = Package(
                                                  .product(name: "Logging", package: "swift-log")], swiftSettings: fast),
         // Stage 6: fitting the published scaling laws to loss logs.
         .target(name: "Fitting", dependencies: ["Support"], swiftSettings: fast),
+        // SVG charts in a paper's style: scales and ticks, colour maps, one escaping SVG writer.
+        .target(name: "Charts", swiftSettings: fast),
+        // Stage 7: the study report: reads a sweep or runs directory, fits what the data allows,
+        // draws the figures and writes one self-contained HTML file.
+        .target(name: "Report", dependencies: ["Charts", "Fitting", "Support",
+                                               .product(name: "Mustache", package: "swift-mustache")], swiftSettings: fast),
         // The command line: one small command type per file, each a thin call into the stages above.
         .target(name: "ScaleLabCLI", dependencies: [
-            "Support", "Kernels", "Tokenizer", "Corpora", "Model", "Training", "Fitting",
+            "Support", "Kernels", "Tokenizer", "Corpora", "Model", "Training", "Fitting", "Report",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: fast),
@@ -55,6 +62,8 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "Support"], swiftSettings: fast),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Kernels", "Corpora", "Support"], swiftSettings: fast),
         .testTarget(name: "FittingTests", dependencies: ["Fitting", "Support"], swiftSettings: fast),
+        .testTarget(name: "ChartsTests", dependencies: ["Charts"], swiftSettings: fast),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Charts", "Fitting", "Training", "Support"], swiftSettings: fast),
         .testTarget(name: "CLITests", dependencies: ["ScaleLabCLI", "Support"], swiftSettings: fast),
     ]
 )
