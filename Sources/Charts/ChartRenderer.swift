@@ -64,7 +64,7 @@ extension Chart {
                 w.element("polyline", attrs)
             }
             if let m = s.marker { for p in px { Self.marker(&w, m, at: p, color: s.color) } }
-            pixelPoints += px
+            pixelPoints += s.lineWidth == nil ? px : Self.sampled(px)
         }
         w.end()
 
@@ -117,6 +117,18 @@ extension Chart {
             }
             for k in Set([i, lo, hi, j - 1]).sorted() { out.append(px[k]) }
             i = j
+        }
+        return out
+    }
+
+    /// Points along a polyline every few pixels, so the legend avoids lines as well as vertices.
+    static func sampled(_ px: [(Double, Double)]) -> [(Double, Double)] {
+        guard px.count >= 2 else { return px }
+        var out: [(Double, Double)] = [px[0]]
+        for (a, b) in zip(px, px.dropFirst()) {
+            let steps = min(200, Int((Swift.abs(b.0 - a.0) + Swift.abs(b.1 - a.1)) / 4))
+            if steps > 1 { for k in 1..<steps { let t = Double(k) / Double(steps); out.append((a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)) } }
+            out.append(b)
         }
         return out
     }
