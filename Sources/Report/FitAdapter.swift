@@ -89,7 +89,15 @@ public enum FitAdapter {
             do {
                 let file = tmp.appendingPathComponent("\(law.rawValue).csv")
                 try AtomicFile.write(csv, to: file, durable: false)
-                reports.append(try ScalingFit.run(FitRequest(path: file.path, laws: [law], options: options)))
+                do {
+                    reports.append(try ScalingFit.run(FitRequest(path: file.path, laws: [law], options: options)))
+                } catch where options.holdoutFraction != nil {
+                    // Too few runs left to refit without the held-out ones: fit all, check nothing.
+                    options.holdoutFraction = nil
+                    var r = try ScalingFit.run(FitRequest(path: file.path, laws: [law], options: options))
+                    for i in r.fits.indices { r.fits[i].notes.append("no held-out check: " + describe(error, tmp)) }
+                    reports.append(r)
+                }
             } catch {
                 skipped.append((law.rawValue, "not fitted: " + describe(error, tmp)))
             }
