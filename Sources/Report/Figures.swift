@@ -237,24 +237,34 @@ public enum Figures {
     static func annealing(_ study: Study, _ fits: StudyFits) -> Result<Figure, Skip> {
         guard let a = fits.annealing, !a.predicted.isEmpty else { return .failure(Skip("no meaningful annealing fit (needs training curves with logged learning rates)")) }
         var chart = Chart(id: "fig-annealing", x: Axis("Step", .log), y: Axis(lossAxis, .log))
-        let colors = ColorMap.discrete(a.predicted.count)
-        for (k, p) in a.predicted.enumerated() {
-            let heldOut = !a.fittedRuns.contains(p.run)
-            let run = study.runs.first { $0.id == p.run || $0.name == p.run }
-            let label = run?.name ?? p.run
-            if let c = run.flatMap({ study.curves[$0.id] }) {
-                let obs = zip(c.step, c.valLoss).compactMap { s, v in v.map { Point(s, $0) } }.filter { $0.x > 0 }
-                chart.series.append(Series(nil, obs, color: colors[k], lineWidth: nil, marker: Marker(heldOut ? .diamond : .circle, size: 3.2, filled: !heldOut)))
-            }
-            let curve = zip(p.step, p.loss).map { Point($0, $1) }.filter { $0.x > 0 && $0.y.isFinite }
-            chart.series.append(Series(nil, curve, color: colors[k], lineWidth: 1.4, dash: heldOut ? [5, 3] : nil))
-            // One legend entry per run: its markers and its line.
-            chart.series.append(Series(heldOut ? "\(label) (held out, predicted)" : label, [], color: colors[k], lineWidth: 1.4, dash: heldOut ? [5, 3] : nil,
-                                       marker: Marker(heldOut ? .diamond : .circle, size: 3.2, filled: !heldOut)))
+        func run(_ id: String) -> RunRecord? { study.runs.first { $0.id == id || $0.name == id } }
+        let fitted = a.predicted.filter { a.fittedRuns.contains($0.run) }, held = a.predicted.filter { !a.fittedRuns.contains($0.run) }
+        // Fitted curves coloured by their length (colour bar); held-out runs in the accent colour.
+        let lengths = fitted.compactMap { run($0.run)?.tokens }
+        let bar = Set(lengths).count >= 2 ? ColorBar("Training tokens D", domain: (lengths.min()! / 1.05)...(lengths.max()! * 1.05), format: .si) : nil
+        chart.colorBar = bar
+        func observed(_ id: String) -> [Point] {
+            guard let c = run(id).flatMap({ study.curves[$0.id] }) else { return [] }
+            return zip(c.step, c.valLoss).compactMap { s, v in v.map { Point(s, $0) } }.filter { $0.x > 0 }
         }
-        let held = a.predicted.filter { !a.fittedRuns.contains($0.run) }.count
+        for p in fitted {
+            let col = bar.flatMap { b in run(p.run)?.tokens.map(b.color) } ?? ColorMap.viridis(0.3)
+            chart.series.append(Series(nil, observed(p.run), color: col, lineWidth: nil, marker: Marker(.circle, size: 2.6)))
+            chart.series.append(Series(nil, zip(p.step, p.loss).map { Point($0, $1) }.filter { $0.x > 0 && $0.y.isFinite }, color: col, lineWidth: 1.3))
+        }
+        chart.series.append(Series("measured (fitted runs)", [], color: .grey, lineWidth: nil, marker: Marker(.circle, size: 2.6)))
+        chart.series.append(Series("law fitted to them", [], color: .grey, lineWidth: 1.3))
+        for p in held {
+            chart.series.append(Series(nil, observed(p.run), color: .accent, lineWidth: nil, marker: Marker(.diamond, size: 3.2, filled: false)))
+            chart.series.append(Series(nil, zip(p.step, p.loss).map { Point($0, $1) }.filter { $0.x > 0 && $0.y.isFinite }, color: .accent, lineWidth: 1.5, dash: [5, 3]))
+        }
+        if let h = held.first {
+            let name = run(h.run)?.name ?? h.run
+            chart.series.append(Series("\(name) measured (held out)", [], color: .accent, lineWidth: nil, marker: Marker(.diamond, size: 3.2, filled: false)))
+            chart.series.append(Series("predicted from its LR schedule", [], color: .accent, lineWidth: 1.5, dash: [5, 3]))
+        }
         return .success(Figure(id: "annealing", title: "LR-annealing law",
-                               caption: "Validation loss against step (points) and the annealing law L(s) = L₀ + A·S₁^(−α) − C·S₂ fitted to \(a.fittedRuns.count) whole curve\(a.fittedRuns.count == 1 ? "" : "s") (solid)" + (held > 0 ? "; dashed: its prediction for \(held) held-out run\(held == 1 ? "" : "s") of the same model size, from their learning-rate schedules alone (open markers: what they measured)." : "."),
+                               caption: "Validation loss against step (points) and the annealing law L(s) = L₀ + A·S₁^(−α) − C·S₂ fitted to \(fitted.count) whole curve\(fitted.count == 1 ? "" : "s") of one model size (solid\(bar != nil ? ", coloured by run length" : ""))" + (held.isEmpty ? "." : "; red: its prediction for \(held.count) held-out run\(held.count == 1 ? "" : "s") of the same size from the learning-rate schedule alone (dashed), against what \(held.count == 1 ? "it" : "they") measured (open diamonds)."),
                                chart: chart))
     }
 

@@ -85,7 +85,9 @@ public enum FitAdapter {
         for (law, csv) in plans {
             var options = FitOptions()
             options.bootstrap = law == .chinchilla ? bootstrapResamples : 0
-            if (law == .chinchilla || law == .kaplan) && runs.count >= 10 { options.holdoutFraction = 0.2 }
+            // Hold out the largest-compute fifth when the rest still meets the law's minimum.
+            let left = runs.count - Int((Double(runs.count) * 0.2).rounded())
+            if (law == .chinchilla && left >= 10) || (law == .kaplan && left >= 8) { options.holdoutFraction = 0.2 }
             do {
                 let file = tmp.appendingPathComponent("\(law.rawValue).csv")
                 try AtomicFile.write(csv, to: file, durable: false)

@@ -8,10 +8,9 @@ import Testing
 @Suite(.serialized) struct BrowserTests {
     @Test(.enabled(if: Chromium.executable != nil, "chromium is not installed (Debian: apt-get install -y chromium); the browser check is skipped"))
     func reportRendersInChromium() throws {
-        let runs = try RealStudy.url()
+        let o = try RealStudy.report.get()
+        let report = URL(fileURLWithPath: o.html)
         let out = temporaryDirectory("report-browser")
-        let report = out.appendingPathComponent("report.html")
-        let o = try StudyReport.write(ReportRequest(input: runs.path, output: report.path))
         #expect(o.figures.count >= 5)
 
         // A copy of the page with a probe script: the report itself has none and needs none.

@@ -1,4 +1,5 @@
 import Foundation
+import Report
 import Support
 import Training
 
@@ -22,6 +23,13 @@ enum RealStudy {
     static let hostileName = "d12 <script>alert(1)<script> & co"  // run names may not hold '/'
 
     static func url() throws -> URL { try directory.get() }
+
+    /// The study's report (with `--svg-dir`), written once and shared by the tests that read it.
+    static let report: Result<ReportOutcome, Error> = Result {
+        let out = temporaryDirectory("report-out")
+        return try StudyReport.write(ReportRequest(input: try url().path, output: out.appendingPathComponent("report.html").path,
+                                                   svgDirectory: out.appendingPathComponent("svg").path))
+    }
 
     static func corpus(_ dir: URL) throws -> URL {
         let sources = packageRoot.appendingPathComponent("Sources")

@@ -27,10 +27,8 @@ func inlineSVGs(_ html: String) -> [String] {
 @Suite(.serialized) struct ReportTests {
     @Test func realStudyReport() throws {
         let runs = try RealStudy.url()
-        let out = temporaryDirectory("report-out")
-        let svgDir = out.appendingPathComponent("svg")
         let started = Date()
-        let o = try StudyReport.write(ReportRequest(input: runs.path, output: out.appendingPathComponent("report.html").path, svgDirectory: svgDir.path))
+        let o = try RealStudy.report.get()
         let seconds = Date().timeIntervalSince(started)
         let html = try String(contentsOfFile: o.html, encoding: .utf8)
         print("realStudyReport: \(o.bytes) bytes, \(o.figures.count) figures (\(o.figures.joined(separator: ", "))) in \(String(format: "%.2f", seconds)) s; not drawn: \(o.skippedFigures)")
@@ -57,7 +55,7 @@ func inlineSVGs(_ html: String) -> [String] {
         // WSD branching is costed: trunk + cooldowns against fresh runs.
         #expect(html.contains("saved by branching"))
         // The annealing figure predicts the longest WSD branch from its schedule.
-        #expect(html.contains("held out, predicted"))
+        #expect(html.contains("measured (held out)") && html.contains("predicted from its LR schedule"))
         // Every law shown has a formula and parameters; undetermined ones are not in the laws list.
         let fits = FitAdapter.fitAll(try StudyReader.read(runs.path))
         for law in fits.laws where !law.meaningful { #expect(!law.verdict.isEmpty) }
