@@ -21,7 +21,7 @@ extension Chart {
         var barTicks: [Tick] = []
         if let bar = colorBar {
             barTicks = Scale(kind: bar.kind, domain: bar.domain, range: 0...1).ticks(format: bar.format)
-            right = 14 + 12 + 6 + (barTicks.map { TextMetrics.width($0.label, size: Self.tickFont) }.max() ?? 0) + 8 + 16
+            right = 14 + 12 + 6 + (barTicks.map { TextMetrics.width($0.label, size: Self.tickFont) }.max() ?? 0) + 10 + 18
         }
         let frame = (x0: left, y0: top, x1: width - right, y1: height - bottom)
         let sx = Scale(kind: x.kind, domain: xDomain, range: frame.x0...frame.x1)
@@ -196,7 +196,7 @@ extension Chart {
         }
         w.end()
         w.text(bar.title, [("x", "0"), ("y", "0"), ("text-anchor", "middle"), ("font-size", SVGWriter.number(titleFont)),
-                           ("transform", "translate(\(SVGWriter.number(labelRight + 12)),\(SVGWriter.number((y0 + y1) / 2))) rotate(90)")])
+                           ("transform", "translate(\(SVGWriter.number(labelRight + 14)),\(SVGWriter.number((y0 + y1) / 2))) rotate(90)")])
     }
 
     typealias Frame = (x0: Double, y0: Double, x1: Double, y1: Double)
@@ -282,7 +282,8 @@ public enum TextMetrics {
             switch c {
             case "i", "l", "j", "'", "|", ".", ",", ":", ";", "!", "I", " ", "(", ")", "[", "]", "f", "t", "r", "ⁱ": em += 0.3
             case "m", "w", "M", "W", "—", "×": em += 0.85
-            case "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹", "⁻": em += 0.36
+            case "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹", "⁻": em += 0.42
+            case "0"..."9": em += 0.62   // wide enough for DejaVu Sans where Helvetica is missing
             default: em += c.isUppercase ? 0.68 : 0.56
             }
         }

@@ -159,8 +159,8 @@ public enum Figures {
         guard let cLo = cs.min(), let cHi = cs.max(), cHi > 0 else { return .failure(Skip("no compute values")) }
         let grid = (0...40).map { cLo / 2 * Foundation.pow(cHi * 2 / (cLo / 2), Double($0) / 40) }
         let nColor = ColorMap.viridis(0.15), dColor = ColorMap.viridis(0.7)
-        chart.series.append(Series("N_opt ∝ C^\(ciText(law.a, law.aCI))", grid.map { Point($0, law.nOpt($0)) }, color: nColor, lineWidth: 1.6))
-        chart.series.append(Series("D_opt ∝ C^\(ciText(law.b, law.bCI))", grid.map { Point($0, law.dOpt($0)) }, color: dColor, lineWidth: 1.6, dash: [5, 3]))
+        chart.series.append(Series("N_opt ∝ C^a, a = \(ciText(law.a, law.aCI))", grid.map { Point($0, law.nOpt($0)) }, color: nColor, lineWidth: 1.6))
+        chart.series.append(Series("D_opt ∝ C^b, b = \(ciText(law.b, law.bCI))", grid.map { Point($0, law.dOpt($0)) }, color: dColor, lineWidth: 1.6, dash: [5, 3]))
         if !vertices.isEmpty {
             chart.series.append(Series("N_opt per budget", vertices.map { Point($0.0, $0.1) }, color: nColor, lineWidth: nil, marker: Marker(.circle, size: 4)))
             chart.series.append(Series("D_opt = C/(6 N_opt)", vertices.map { Point($0.0, $0.0 / (6 * $0.1)) }, color: dColor, lineWidth: nil, marker: Marker(.square, size: 4)))

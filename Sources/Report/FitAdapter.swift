@@ -13,7 +13,7 @@ public enum FitAdapter {
     // MARK: - fits read from a file
 
     public static func load(fitFile path: String, study: Study) throws -> StudyFits {
-        let report = try Prediction.readReport(path: path)
+        let report = try readReport(path)
         let known = Set(study.runs.flatMap { [$0.id, $0.name, ($0.id as NSString).lastPathComponent] })
         guard !report.runsUsed.isEmpty else {
             throw ScaleLabError.data(path: path, reason: "the fit names no runs (runs_used is empty), so it cannot be matched to \(study.root)")
@@ -25,6 +25,18 @@ public enum FitAdapter {
         var fits = convert(report, study: study)
         fits.origin = "read from \((path as NSString).lastPathComponent), fitted by 'scalelab fit' to \(report.source)"
         return fits
+    }
+
+    /// Reads a fit file. Unlike `Prediction.readReport`, it accepts the "nan"/"inf" strings that
+    /// `JSONOutput` writes for non-finite numbers (approach 2's objective is NaN), so every file
+    /// `scalelab fit --out` writes can be read back.
+    static func readReport(_ path: String) throws -> FitReport {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ScaleLabError.io(path: path, reason: "cannot read fit file") }
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do { return try decoder.decode(FitReport.self, from: data) } catch {
+            throw ScaleLabError.data(path: path, reason: "not a fit file written by 'scalelab fit --out': \(error)")
+        }
     }
 
     // MARK: - fits chosen from the data

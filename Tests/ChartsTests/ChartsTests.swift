@@ -90,4 +90,20 @@ struct ChartsTests {
         let kept = Chart.thinned(ticks, positions: ticks.map { $0.value * 20 }).filter { !$0.label.isEmpty }
         #expect(kept.count < ticks.count && kept.count >= 3)
     }
+
+    @Test func bandsMarkersColourBarAndAnnotationsAreDrawn() {
+        var chart = Chart(id: "b", x: Axis("Compute C (FLOPs)", .log), y: Axis("Loss (nats/token)", .log))
+        let xs = (0...10).map { 1e15 * Foundation.pow(10, Double($0) / 5) }
+        chart.bands.append(Band("95% interval", x: xs, lower: xs.map { 2.5 * Foundation.pow($0 / 1e15, -0.05) }, upper: xs.map { 2.9 * Foundation.pow($0 / 1e15, -0.05) }, color: .accent))
+        chart.series.append(Series("held out", [Point(1e16, 2.6)], color: .ink, lineWidth: nil, marker: Marker(.diamond, filled: false)))
+        chart.colorBar = ColorBar("Parameters N", domain: 1e6...1e9, format: .si)
+        chart.annotations.append(Annotation("L = E + A/N^α", at: .frame(0.05, 0.1)))
+        let svg = chart.svg()
+        #expect(parsesAsXML(svg))
+        #expect(svg.contains("fill-opacity=\"0.18\""))           // the band
+        #expect(svg.contains(">95% interval<") && svg.contains(">held out<"))
+        #expect(svg.contains(">1M<") && svg.contains(">1G<"))      // colour-bar ticks
+        #expect(svg.contains(">L = E + A/N^α<"))
+        #expect(svg.components(separatedBy: "<rect").count > 48)  // the colour bar's steps
+    }
 }

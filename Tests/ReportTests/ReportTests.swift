@@ -133,7 +133,9 @@ func inlineSVGs(_ html: String) -> [String] {
         #expect(!FileManager.default.fileExists(atPath: other.appendingPathComponent("r.html").path))
 
         // A fit of this study is used as given.
-        let own = try ScalingFit.run(FitRequest(path: runs.path, laws: [.kaplan]))
+        var own = try ScalingFit.run(FitRequest(path: runs.path, laws: [.kaplan]))
+        // Non-finite numbers are written as "nan" (approach 2's objective is NaN) and must read back.
+        own.fits[0].goodness.objective = .nan
         let ownFile = other.appendingPathComponent("own.json")
         try AtomicFile.write(JSONOutput.encode(own), to: ownFile)
         let o = try StudyReport.write(ReportRequest(input: runs.path, fitFile: ownFile.path, output: other.appendingPathComponent("own.html").path))
