@@ -59,7 +59,8 @@ public struct Scale: Sendable {
     static func niceStep(_ raw: Double) -> Double {
         guard raw > 0, raw.isFinite else { return 1 }
         let e = Foundation.floor(Foundation.log10(raw)), f = raw / Foundation.pow(10, e)
-        let m: Double = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10
+        // The nearest of 1, 2, 5, 10 on a log scale, so an axis gets 4 to 8 labelled ticks.
+        let m: Double = f < 1.42 ? 1 : f < 3.17 ? 2 : f < 7.08 ? 5 : 10
         return m * Foundation.pow(10, e)
     }
 
