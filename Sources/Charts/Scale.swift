@@ -74,13 +74,16 @@ public struct Scale: Sendable {
             let step = Self.niceStep((hi - lo) / 5)
             let mantissa = step / Foundation.pow(10, Foundation.floor(Foundation.log10(step)))
             let minorStep = step / (Swift.abs(mantissa - 2) < 1e-9 ? 4 : 5)
+            // One notation per axis: powers of ten when the largest value is tiny or huge.
+            let largest = max(Swift.abs(lo), Swift.abs(hi))
+            let scientific = largest >= 1e5 || largest < 1e-3
             var out: [Tick] = []
             var k = Foundation.ceil(lo / minorStep - 1e-9)
             while k * minorStep <= hi + minorStep * 1e-9 {
                 let v = k * minorStep
                 let value = Swift.abs(v) < step * 1e-9 ? 0 : v
                 let isMajor = Swift.abs(v / step - (v / step).rounded()) < 1e-6
-                out.append(Tick(value: value, label: isMajor ? Self.label(value, step: step, format: format) : ""))
+                out.append(Tick(value: value, label: isMajor ? Self.label(value, step: step, format: format, scientific: scientific) : ""))
                 k += 1
             }
             return out
@@ -128,10 +131,10 @@ public struct Scale: Sendable {
         return nil
     }
 
-    static func label(_ v: Double, step: Double, format: TickFormat) -> String {
+    static func label(_ v: Double, step: Double, format: TickFormat, scientific: Bool) -> String {
         if format == .si, v >= 1, let s = si(v) { return s }
         let a = Swift.abs(v)
-        if a != 0 && (a >= 1e5 || a < 1e-3) {
+        if a != 0 && scientific {
             let e = Int(Foundation.floor(Foundation.log10(a)))
             let m = v / Foundation.pow(10, Double(e))
             return trimmed(m) + "×10" + superscript(e)

@@ -41,6 +41,9 @@ struct ChartsTests {
         // A non-negative quantity keeps 0 as its floor.
         #expect(Scale.niceDomain([0, 0.003], kind: .linear).lowerBound == 0)
         #expect(Scale.niceDomain([-1, 3], kind: .linear).lowerBound < -1)
+        // One notation per axis: 0.0005 is not written 5×10⁻⁴ beside 0.0010.
+        let lr = Scale(kind: .linear, domain: 0...0.0035, range: 0...1).ticks().filter { !$0.label.isEmpty }.map(\.label)
+        #expect(lr == ["0.0000", "0.0005", "0.0010", "0.0015", "0.0020", "0.0025", "0.0030", "0.0035"])
         let big = Scale(kind: .linear, domain: 0...8e5, range: 0...1).ticks(format: .si).filter { !$0.label.isEmpty }.map(\.label)
         #expect(big == ["0", "200k", "400k", "600k", "800k"])
     }
