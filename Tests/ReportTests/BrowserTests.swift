@@ -43,7 +43,7 @@ import Testing
         for f in measured.figures {
             print("figure \(f.id): \(f.width)×\(f.height) px, \(f.marks) marks, \(f.labels) text labels")
             #expect(f.width > 100 && f.height > 100, "figure \(f.id) has box \(f.width)×\(f.height)")
-            #expect(f.marks >= 3, "figure \(f.id) draws \(f.marks) marks")
+            #expect(f.marks >= 2, "figure \(f.id) draws \(f.marks) marks")  // e.g. N_opt(C) and D_opt(C) lines
             #expect(f.labels >= 6, "figure \(f.id) shows \(f.labels) labels (ticks and axis titles)")
         }
 
