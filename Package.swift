@@ -22,13 +22,14 @@ let package = Package(
     products: [
         .executable(name: "scalelab", targets: ["scalelab"]),
         .library(name: "ScaleLab", targets: ["Kernels", "Tokenizer", "Corpora", "Shards", "Model", "Training",
-                                             "Sweep", "Inference", "Fitting"]),
+                                             "Sweep", "Inference", "Fitting", "Charts", "Report"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // The platform's BLAS for every matrix multiply: Debian's libopenblas-dev on Linux,
@@ -62,9 +63,15 @@ let package = Package(
         .target(name: "Benchmarks", dependencies: ["Training", "Model", "Kernels", "Support"], swiftSettings: fast),
         // Fitting the published scaling laws to loss logs.
         .target(name: "Fitting", dependencies: ["Support"], swiftSettings: fast),
+        // Paper-style figures as SVG, written through one escaping writer (no Swift plotting library
+        // for Linux does this).
+        .target(name: "Charts", swiftSettings: fast),
+        // The study report: one self-contained HTML page (Mustache template) with figures and fitted laws.
+        .target(name: "Report", dependencies: ["Charts", "Fitting", "Support",
+                                               .product(name: "Mustache", package: "swift-mustache")], swiftSettings: fast),
         // The command line: one small command type per file, each a thin call into the stages above.
         .target(name: "ScaleLabCLI", dependencies: [
-            "Support", "Tokenizer", "Corpora", "Shards", "Training", "Sweep", "Inference", "Benchmarks", "Fitting",
+            "Support", "Tokenizer", "Corpora", "Shards", "Training", "Sweep", "Inference", "Benchmarks", "Fitting", "Report",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: fast),
@@ -78,6 +85,8 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "Support"], swiftSettings: fast),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Sweep", "Inference", "Benchmarks", "Model", "Kernels", "Shards",
                                                           "Support"], swiftSettings: fast),
+        .testTarget(name: "ChartsTests", dependencies: ["Charts"], swiftSettings: fast),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Charts", "Fitting", "Training", "Support"], swiftSettings: fast),
         .testTarget(name: "FittingTests", dependencies: ["Fitting", "Support"], swiftSettings: fast),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Training", "Model", "Support"], swiftSettings: fast),
         .testTarget(name: "CLITests", dependencies: ["ScaleLabCLI", "Support"], swiftSettings: fast),

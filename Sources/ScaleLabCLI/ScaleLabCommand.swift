@@ -7,8 +7,9 @@ public struct ScaleLabCommand: ParsableCommand {
         commandName: "scalelab",
         abstract: "Generate scaling-law data on a CPU and fit the published laws to it.",
         version: "0.1.0",
-        subcommands: [CorpusCommand.self, TokenizerCommand.self, TrainCommand.self, WSDCommand.self, SweepCommand.self, RunOneCommand.self, StatusCommand.self, ScheduleCommand.self,
-                      ExportCommand.self, SampleCommand.self, FitCommand.self, PredictCommand.self, BenchCommand.self])
+        subcommands: [CorpusCommand.self, TokenizerCommand.self, TrainCommand.self, WSDCommand.self, SweepCommand.self, RunOneCommand.self,
+                      StatusCommand.self, ScheduleCommand.self, ExportCommand.self, SampleCommand.self, FitCommand.self,
+                      PredictCommand.self, ReportCommand.self, BenchCommand.self])
 
     public init() {}
 }
