@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Sweep", "Inference", "Benchmarks", "Model", "Kernels", "Shards",
                                                           "Support"], swiftSettings: fast),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"], swiftSettings: fast),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Charts", "Fitting", "Training", "Support"], swiftSettings: fast),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Charts", "Fitting", "Training", "Sweep", "Support"], swiftSettings: fast),
         .testTarget(name: "FittingTests", dependencies: ["Fitting", "Support"], swiftSettings: fast),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Training", "Model", "Support"], swiftSettings: fast),
         .testTarget(name: "CLITests", dependencies: ["ScaleLabCLI", "Support"], swiftSettings: fast),

@@ -267,6 +267,10 @@ public enum FitAdapter {
         case .vocab: return "L(N_{nv}, N_{v}, D) = −E + A₁ / N_{nv}^{α} + A₂ / N_{v}^{α₂} + B / D^{α}"
         case .annealing: return "L(s) = L₀ + A · S₁(s)^{−α} − C · S₂(s)"
         case .dataConstrained: return "L = E + A / N′^{α} + B / D′^{β} (effective N′, D′ under repetition)"
+        case .kaplanJoint: return "L(N, D) = [(N_{c} / N)^{α_{N}/α_{D}} + D_{c} / D]^{α_{D}}"
+        case .overtraining: return "L(C, M) = E + (a · M^{η} + b · M^{−η}) · C^{−α_{C}}"
+        case .hyperparams: return "η_{opt} = c · N^{α} · D^{β},  B_{opt} = d · D^{γ}"
+        case .vocabIsoFLOP, .vocabDerivative: return "N_{v,opt} ∝ N_{nv}^{γ}"
         case nil: return f.law
         }
     }
@@ -275,6 +279,8 @@ public enum FitAdapter {
     static func verdict(_ f: LawFit, minLoss: Double) -> String? {
         let g = f.goodness
         if !g.r2.isFinite || !g.rmseLog.isFinite { return "the fit did not converge to finite values" }
+        // The fitting module's own verdict comes first: it sees bounds, the Hessian and the residuals.
+        if let v = f.diagnostics?.verdict, v.level == .notIdentified || v.level == .notALaw { return v.line }
         func ci(_ k: String) -> (Double, Double)? { f.ci95?[k].flatMap { $0.count == 2 ? ($0[0], $0[1]) : nil } }
         switch LawName(rawValue: f.law) {
         case .chinchilla:

@@ -1,6 +1,7 @@
 import Foundation
 import Report
 import Support
+import Sweep
 import Training
 
 /// The package root, found from this file's path.
@@ -85,9 +86,9 @@ enum RealStudy {
         var curves = ["run_id,step,tokens,lr,train_loss,val_loss"]
         func q(_ s: String) -> String { s.contains(where: { ",\"\n".contains($0) }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
         var dirs: [(String, URL)] = []
-        for name in try fm.contentsOfDirectory(atPath: sweep.path).sorted() where name != "wsd" { dirs.append((name, sweep.appendingPathComponent(name))) }
+        for name in try fm.contentsOfDirectory(atPath: sweep.path).sorted() where name != "wsd" && !name.hasPrefix(".") { dirs.append((name, sweep.appendingPathComponent(name))) }
         // WSD branches become top-level run directories, as the sweep engine lays them out.
-        for name in try fm.contentsOfDirectory(atPath: sweep.appendingPathComponent("wsd").path).sorted() where name != "sweep.json" {
+        for name in try fm.contentsOfDirectory(atPath: sweep.appendingPathComponent("wsd").path).sorted() where name != "sweep.json" && !name.hasPrefix(".") {
             try fm.moveItem(at: sweep.appendingPathComponent("wsd/\(name)"), to: sweep.appendingPathComponent("wsd-\(name)"))
             dirs.append(("wsd-\(name)", sweep.appendingPathComponent("wsd-\(name)")))
         }

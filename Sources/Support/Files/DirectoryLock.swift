@@ -15,12 +15,14 @@ public final class DirectoryLock {
     private let fd: Int32
 
     /// Takes the lock or throws naming the directory and the pid holding it.
-    public init(_ directory: URL, purpose: String) throws {
+    /// `file` names the lock file: two owners of different scope (a sweep task holding its run while
+    /// `train` trains it) use different files, so neither blocks the other.
+    public init(_ directory: URL, file: String = DirectoryLock.fileName, purpose: String) throws {
         self.directory = directory
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
             throw ScaleLabError.io(path: directory.path, reason: "cannot create the directory: \(FileSystemError.reason(error))")
         }
-        let path = directory.appendingPathComponent(Self.fileName).path
+        let path = directory.appendingPathComponent(file).path
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ScaleLabError.io(path: path, reason: FileSystemError.describe(errno)) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {

@@ -16,9 +16,10 @@ public enum RunExecution {
         default: break
         }
         let dir = directory.runDirectory(run.id)
-        // Another process on this run (a duplicate Slurm task) is not a failure of the run.
+        // Another process on this run (a duplicate Slurm task) is not a failure of the run. The
+        // sweep's own lock file: `train` takes the run directory's lock itself.
         let lock: DirectoryLock
-        do { lock = try DirectoryLock(dir, purpose: "run \(run.id) is training") } catch {
+        do { lock = try DirectoryLock(dir, file: ".sweep-task.lock", purpose: "run \(run.id) is handled by a sweep task") } catch {
             events(.warning("run \(run.id): \(error)"))
             return .interrupted
         }
