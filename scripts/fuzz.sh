@@ -59,8 +59,12 @@ for t in "${targets[@]}"; do
       "${modulemaps[@]}" "${src[@]}" "${objects[@]}" -lopenblas -lstdc++ -o "$bin" >&2
   fi
   seeds="Fuzz/Seeds/$t"
-  corpus=()
-  if [ "$ci" = 0 ]; then mkdir -p "$build/corpus/$t"; corpus=("$build/corpus/$t"); fi
+  # libFuzzer writes every new input into the FIRST corpus directory, so a writable working corpus
+  # always comes first and the committed seeds are only read: kept between runs normally, fresh
+  # (and thrown away) in --ci mode.
+  if [ "$ci" = 0 ]; then work="$build/corpus/$t"; else work="$build/ci-corpus/$t"; rm -rf "$work"; fi
+  mkdir -p "$work"
+  corpus=("$work")
   # The largest seed bounds what libFuzzer generates; checkpoints need room for their tensors.
   max_len=$(find "$seeds" -type f -printf '%s\n' | sort -n | tail -1)
   max_len=$(( max_len < 4096 ? 4096 : max_len * 2 ))
