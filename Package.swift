@@ -22,7 +22,7 @@ let package = Package(
     products: [
         .executable(name: "scalelab", targets: ["scalelab"]),
         .library(name: "ScaleLab", targets: ["Kernels", "Tokenizer", "Corpora", "Shards", "Model", "Training",
-                                             "Sweep", "Inference", "Fitting", "Charts", "Report"]),
+                                             "Sweep", "Inference", "Fitting", "Charts", "Report", "Studies"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -69,9 +69,12 @@ let package = Package(
         // The study report: one self-contained HTML page (Mustache template) with figures and fitted laws.
         .target(name: "Report", dependencies: ["Charts", "Fitting", "Support",
                                                .product(name: "Mustache", package: "swift-mustache")], swiftSettings: fast),
+        // A study end to end (sweep → fit → report → headline): the quickstart and the labs,
+        // which are sweep configs with a `study:` section in configs/.
+        .target(name: "Studies", dependencies: ["Sweep", "Fitting", "Report", "Corpora", "Training", "Support"], swiftSettings: fast),
         // The command line: one small command type per file, each a thin call into the stages above.
         .target(name: "ScaleLabCLI", dependencies: [
-            "Support", "Tokenizer", "Corpora", "Shards", "Training", "Sweep", "Inference", "Benchmarks", "Fitting", "Report",
+            "Support", "Tokenizer", "Corpora", "Shards", "Training", "Sweep", "Inference", "Benchmarks", "Fitting", "Report", "Studies",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: fast),

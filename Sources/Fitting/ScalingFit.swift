@@ -22,7 +22,7 @@ public enum ScalingFit {
         var sets: [DataShape: ObservationSet] = [:]
         var fits: [LawFit] = []
         var used: [String] = [], usedSeen = Set<String>()
-        var excluded: [RunExclusion] = []
+        var excluded: [RunExclusion] = [], excludedSeen = Set<RunExclusion>()
         if !request.options.constraints.isEmpty {
             for law in request.laws { try request.options.constraints.validate(for: law, parameters: law.constrainableParameters(options: request.options)) }
         }
@@ -34,7 +34,7 @@ public enum ScalingFit {
             if let s = sets[law.shape] { set = s } else {
                 set = try ObservationLoader.load(path: request.path, selection: request.selection, shape: law.shape)
                 sets[law.shape] = set
-                for e in set.excluded where !excluded.contains(e) { excluded.append(e) }
+                for e in set.excluded where excludedSeen.insert(e).inserted { excluded.append(e) }
             }
             guard !set.observations.isEmpty else {
                 throw ScaleLabError.data(path: request.path, reason: "no usable rows for law \(law.rawValue) (\(set.excluded.count) runs excluded: \(set.excluded.prefix(5).map { "\($0.run): \($0.reason)" }.joined(separator: "; ")))")

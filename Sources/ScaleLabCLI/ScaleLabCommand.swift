@@ -9,7 +9,7 @@ public struct ScaleLabCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [CorpusCommand.self, TokenizerCommand.self, TrainCommand.self, WSDCommand.self, SweepCommand.self, RunOneCommand.self,
                       StatusCommand.self, ScheduleCommand.self, ExportCommand.self, SampleCommand.self, FitCommand.self,
-                      PredictCommand.self, ReportCommand.self, BenchCommand.self])
+                      PredictCommand.self, ReportCommand.self, ReproduceCommand.self, BenchCommand.self])
 
     public init() {}
 }

@@ -86,6 +86,18 @@ import Training
         #expect(p.runs.allSatisfy { $0.config.training.evalInterval == 8 })
     }
 
+    @Test func validationNeverTakesMoreThanATenthOfTraining() throws {
+        // 40 eval batches cost about 13 training steps: a 16-step interval (what 10 points in the
+        // 100-step branch ask for, rounded) would spend 80% of the run evaluating.
+        let yaml = tinySweepYAML(name: "t", text: text).replacingOccurrences(of: "eval_batches: 2", with: "eval_batches: 40")
+        let p = try plan(yaml)
+        for run in p.runs {
+            let interval = run.config.training.evalInterval
+            #expect(Double(40) / 3 / Double(interval) <= 0.1, "interval \(interval)")
+            #expect(interval == 256, "the smallest power of two that keeps evaluation ≤ 10%")
+        }
+    }
+
     @Test func runIDsHashTheResolvedRunAndSurviveEdits() throws {
         let yaml = tinySweepYAML(name: "t", text: text)
         let a = try plan(yaml), b = try plan(yaml)

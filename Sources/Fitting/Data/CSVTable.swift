@@ -18,53 +18,96 @@ public struct CSVTable: Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ScaleLabError.io(path: path, reason: "cannot read file")
         }
-        return try parse(String(decoding: data, as: UTF8.self), path: path)
+        return try parse(bytes: data, path: path)
     }
 
     public static func parse(_ text: String, path: String) throws -> CSVTable {
+        try parse(bytes: Data(text.utf8), path: path)
+    }
+
+    /// Parses UTF-8 bytes in one pass. Written by hand (Foundation has no CSV reader and the
+    /// fuzzer owns this one): a field is a byte range unless it was quoted, so a 10^6-row file
+    /// parses in about a second instead of the ten a per-character `String` build took.
+    public static func parse(bytes data: Data, path: String) throws -> CSVTable {
         var records: [[String]] = []
         var lines: [Int] = []
-        var field = "", record: [String] = []
+        var record: [String] = []
+        var quoted: [UInt8] = []          // the current field's bytes, only while it has quotes
+        var fieldStart = 0, fieldIsQuoted = false
         var inQuotes = false, line = 1, recordLine = 1, sawAny = false
-        var it = Array(text.unicodeScalars)[...]
-        func endRecord() {
-            record.append(field); field = ""
-            if !(record.count == 1 && record[0].trimmingCharacters(in: .whitespaces).isEmpty) {
-                records.append(record); lines.append(recordLine)
+        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            let b = raw.bindMemory(to: UInt8.self)
+            let n = b.count
+            var i = 0
+            // Cells keep their bytes but carriage returns, as the character parser did.
+            func field(_ end: Int) -> String {
+                if fieldIsQuoted { return String(decoding: quoted, as: UTF8.self) }
+                var e = end
+                while e > fieldStart, b[e - 1] == cr { e -= 1 }
+                let slice = UnsafeBufferPointer(rebasing: b[fieldStart..<e])
+                if slice.firstIndex(of: cr) == nil { return String(decoding: slice, as: UTF8.self) }
+                return String(decoding: slice.filter { $0 != cr }, as: UTF8.self)
             }
-            record = []
-        }
-        while let c = it.popFirst() {
-            if inQuotes {
-                if c == "\"" {
-                    if it.first == "\"" { it.removeFirst(); field.unicodeScalars.append("\"") } else { inQuotes = false }
-                } else {
-                    if c == "\n" { line += 1 }
-                    field.unicodeScalars.append(c)
+            func endField(_ end: Int) {
+                record.append(field(end))
+                quoted.removeAll(keepingCapacity: true); fieldIsQuoted = false; fieldStart = end + 1
+            }
+            func endRecord(_ end: Int) {
+                endField(end)
+                if !(record.count == 1 && record[0].trimmingCharacters(in: .whitespaces).isEmpty) {
+                    records.append(record); lines.append(recordLine)
                 }
-                continue
+                record = []
             }
-            switch c {
-            case "\"": inQuotes = true; sawAny = true
-            case ",": record.append(field); field = ""; sawAny = true
-            case "\r": continue
-            case "\n":
-                endRecord(); line += 1; recordLine = line; sawAny = false
-            default: field.unicodeScalars.append(c); sawAny = true
+            while i < n {
+                let c = b[i]
+                if inQuotes {
+                    if c == quote {
+                        if i + 1 < n, b[i + 1] == quote { quoted.append(quote); i += 2; continue }
+                        inQuotes = false
+                    } else {
+                        if c == lf { line += 1 }
+                        quoted.append(c)
+                    }
+                    i += 1; continue
+                }
+                switch c {
+                case quote:
+                    if !fieldIsQuoted {  // bytes before the quote belong to the field, as before
+                        quoted = Array(b[fieldStart..<i]).filter { $0 != cr }; fieldIsQuoted = true
+                    }
+                    inQuotes = true; sawAny = true
+                case comma: endField(i); sawAny = true
+                case lf: endRecord(i); line += 1; recordLine = line; sawAny = false
+                default:
+                    if fieldIsQuoted, c != cr { quoted.append(c) }
+                    if c != cr { sawAny = true }
+                }
+                i += 1
             }
+            if !inQuotes, sawAny || !record.isEmpty { endRecord(n) }
         }
         if inQuotes { throw ScaleLabError.data(path: path, reason: "line \(recordLine): unterminated quoted field") }
-        if sawAny || !field.isEmpty || !record.isEmpty { endRecord() }
         guard let header = records.first else { throw ScaleLabError.data(path: path, reason: "empty file: a header row is needed") }
         let trimmed = header.map { $0.trimmingCharacters(in: .whitespaces) }
         var rows: [[String]] = []
+        rows.reserveCapacity(records.count)
         for (k, r) in records.enumerated().dropFirst() {
             guard r.count == trimmed.count else {
                 throw ScaleLabError.data(path: path, reason: "line \(lines[k]): \(r.count) fields, header has \(trimmed.count)")
             }
-            rows.append(r.map { $0.trimmingCharacters(in: .whitespaces) })
+            rows.append(r.map(trimmedField))
         }
         return CSVTable(path: path, header: trimmed, rows: rows, lineNumbers: Array(lines.dropFirst()))
+    }
+
+    /// Trims spaces and tabs only when there are any (most cells have none).
+    private static func trimmedField(_ s: String) -> String {
+        guard let f = s.utf8.first, let l = s.utf8.last else { return s }
+        let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+        if f != space && f != tab && l != space && l != tab { return s }
+        return s.trimmingCharacters(in: .whitespaces)
     }
 
     public func columnIndex(_ name: String) -> Int? { header.firstIndex(of: name) }

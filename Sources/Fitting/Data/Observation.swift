@@ -75,7 +75,7 @@ public struct Observation: Sendable {
 }
 
 /// A run left out of a fit and why (diverged, unfinished, filtered...).
-public struct RunExclusion: Codable, Sendable, Equatable {
+public struct RunExclusion: Codable, Sendable, Hashable {
     public var run: String
     public var reason: String
     public init(run: String, reason: String) { self.run = run; self.reason = reason }

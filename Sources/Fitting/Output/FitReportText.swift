@@ -2,6 +2,9 @@ import Foundation
 
 /// The human-readable summary `scalelab fit` prints without --json.
 extension FitReport {
+    /// Excluded runs listed by name in the text report; the rest are counted.
+    static let excludedShown = 20
+
     public func renderText() -> String {
         var out = "source: \(source)\n"
         for f in fits {
@@ -28,7 +31,9 @@ extension FitReport {
         }
         out += "\nruns used (\(runsUsed.count)): \(runsUsed.prefix(20).joined(separator: ", "))\(runsUsed.count > 20 ? ", …" : "")\n"
         out += "runs excluded (\(runsExcluded.count))\(runsExcluded.isEmpty ? "" : ":")\n"
-        for e in runsExcluded { out += "  \(e.run): \(e.reason)\n" }
+        // The first rows and a count: a filter that drops a million rows must not print a million lines.
+        for e in runsExcluded.prefix(Self.excludedShown) { out += "  \(e.run): \(e.reason)\n" }
+        if runsExcluded.count > Self.excludedShown { out += "  … and \(runsExcluded.count - Self.excludedShown) more (all of them in the JSON output)\n" }
         return out
     }
 }

@@ -102,6 +102,8 @@ public struct SweepConfig {
     /// Validation evaluations per run (the shortest run of a WSD group); 0 keeps the base's interval.
     public var validationPoints: Int
     public var slurm: SlurmSettings
+    /// What `scalelab reproduce` does after the sweep (fits, headline); nil for a plain sweep.
+    public var study: StudySettings?
     var locations: [String: String] = [:]
 
     /// Validation points per run by default: the envelope (min over runs at each compute) and the
@@ -110,4 +112,20 @@ public struct SweepConfig {
     public static let defaultValidationPoints = 40
 
     func location(_ key: String) -> String { locations[key] ?? source }
+}
+
+/// The `study:` section: a sweep that `scalelab reproduce` runs end to end (sweep → fit → report).
+/// Law names stay text here (the sweep stage does not know the fitting stage's laws); the study
+/// stage checks them and names `lawLocations[i]` when one is unknown.
+public struct StudySettings: Sendable, Equatable {
+    public var title: String
+    /// What the user should expect, said before anything runs (minutes on 2 cores).
+    public var expectedMinutes: Double
+    public var laws: [String]
+    public var lawLocations: [String]
+    /// Bootstrap resamples for parameter and prediction intervals (0: none).
+    public var bootstrap: Int = 0
+    /// Compare the fitted E with the corpus's exact entropy rate (synthetic corpora only).
+    public var compareFloor: Bool = false
+    public var source: String
 }

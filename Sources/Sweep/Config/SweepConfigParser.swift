@@ -5,7 +5,7 @@ import Yams
 
 extension SweepConfig {
     static let topLevelKeys = ["name", "base", "grid", "family", "tokens", "tokens_per_param", "isoflop", "vocab",
-                               "wsd_branches", "lr", "batch_size", "validation", "slurm"]
+                               "wsd_branches", "lr", "batch_size", "validation", "slurm", "study"]
 
     /// Reads a sweep file and applies `--set` overrides (`base.training.lr=3e-3`, `grid.seed=[1,2,3]`).
     public static func load(path: String, overrides: [String] = []) throws -> SweepConfig {
@@ -165,7 +165,31 @@ extension SweepConfig {
             slurm.cpusPerTask = try m["cpus_per_task"]?.positiveInt()
             slurm.memoryMiB = try m["mem_mib"]?.positiveInt()
         }
+        study = try keys["study"].map(Self.parseStudy)
         for (k, v) in keys { locations[k] = v.location }
+    }
+
+    /// The base run config, decoded (as every run starts from it).
+    public func decodedBase() throws -> RunConfig {
+        try Self.decodeRunConfig(base, file: location("base"), keyPrefix: "base")
+    }
+
+    static func parseStudy(_ node: ConfigNode) throws -> StudySettings {
+        let m = try node.requireKeys(["title", "expected_minutes", "laws", "bootstrap", "compare_floor"])
+        func need(_ key: String) throws -> ConfigNode {
+            guard let v = m[key] else { throw node.error("required key is missing", key: "study.\(key)") }
+            return v
+        }
+        let laws = try need("laws").itemsOrOne()
+        guard !laws.isEmpty else { throw node.error("name at least one law to fit", key: "study.laws") }
+        var s = StudySettings(title: try need("title").string(), expectedMinutes: try need("expected_minutes").positiveDouble(),
+                              laws: try laws.map { try $0.string() }, lawLocations: laws.map(\.location), source: node.file)
+        if let b = m["bootstrap"] {
+            s.bootstrap = try b.int()
+            guard s.bootstrap >= 0, s.bootstrap <= 10_000 else { throw b.error("must be between 0 and 10000") }
+        }
+        s.compareFloor = try m["compare_floor"]?.bool() ?? false
+        return s
     }
 
     static func choice<T: RawRepresentable & CaseIterable>(_ type: T.Type, _ node: ConfigNode) throws -> T where T.RawValue == String {

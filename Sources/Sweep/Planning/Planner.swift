@@ -255,13 +255,22 @@ public enum Planner {
         }
     }
 
+    /// Largest share of a run's compute that validation may take. One evaluation of
+    /// `eval_batches` batches costs about a third of as many training steps (forward only), so
+    /// without a floor on the interval a short branch set the whole group's interval: a WSD trunk of
+    /// 3,150 steps evaluated every 2 steps and ran 3-5x slower than its training alone (measured
+    /// 2026-12-03: a d96 run took 82 s in a sweep vs 27 s on its own, eval_interval 1).
+    static let maxValidationShare = 0.1
+
     /// Validation at least `points` times in the group's shortest run, train loss at least as
-    /// often. The interval is a power of two, so adding a run to a group changes it (and with it
+    /// often, unless that would spend more than `maxValidationShare` of the training compute on
+    /// evaluation. The interval is a power of two, so adding a run to a group changes it (and with it
     /// every run id of the group) only when the shortest run changes by a factor of two.
     static func setValidation(_ c: inout RunConfig, shortestSteps: Int, points: Int) throws {
         guard points > 0 else { return }
+        let evalCostInSteps = Double(c.training.evalBatches) / (3 * Double(max(c.training.gradAccum, 1)))
         var interval = 1
-        while interval * 2 * points <= shortestSteps { interval *= 2 }
+        while interval * 2 * points <= shortestSteps || evalCostInSteps / Double(interval) > maxValidationShare { interval *= 2 }
         c.training.evalInterval = interval
         c.training.logInterval = max(1, min(c.training.logInterval, interval))
     }

@@ -1,0 +1,119 @@
+import Fitting
+import Foundation
+
+/// The numbers a study ends with, read from its fits. A number whose fit could not determine it
+/// (the verdict says "not identified", or the parameter is listed as such, or sits on a bound) is
+/// reported as undetermined with the reason, never as a result.
+public struct Headline: Codable, Sendable {
+    public struct Estimate: Codable, Sendable {
+        public var value: Double
+        /// 95% interval (bootstrap or regression), when the fit gave one.
+        public var interval: [Double]?
+        public var law: String
+        /// Nil when the value stands; else why it must not be read as a result.
+        public var undetermined: String?
+    }
+
+    public struct HeldOutPrediction: Codable, Sendable {
+        public var run: String
+        public var law: String
+        public var predicted: Double
+        public var observed: Double
+        public var interval: [Double]
+        public var relativeError: Double
+        public var inside: Bool
+        enum CodingKeys: String, CodingKey { case run, law, predicted, observed, interval, inside, relativeError = "relative_error" }
+    }
+
+    /// N_opt ∝ C^a (approach 2 when fitted, else approach 3).
+    public var exponentA: Estimate?
+    /// D_opt ∝ C^b.
+    public var exponentB: Estimate?
+    /// Approach 3's a beside approach 2's, when both were fitted.
+    public var exponentAApproach3: Estimate?
+    /// D_opt / N_opt at the largest budget of the study.
+    public var tokensPerParameter: Estimate?
+    public var fittedE: Estimate?
+    public var trueE: Double?
+    /// The held-out runs (largest compute level) predicted by the fit on the runs below it.
+    public var predictions: [HeldOutPrediction] = []
+    /// Each fitted law's verdict.
+    public var verdicts: [String: String] = [:]
+
+    enum CodingKeys: String, CodingKey {
+        case exponentA = "exponent_a", exponentB = "exponent_b", exponentAApproach3 = "exponent_a_approach3"
+        case tokensPerParameter = "tokens_per_parameter", fittedE = "fitted_E", trueE = "true_E", predictions, verdicts
+    }
+
+    public init(fit report: FitReport) {
+        for f in report.fits {
+            if let v = f.diagnostics?.verdict { verdicts[f.law + (f.variable.map { " (\($0))" } ?? "")] = v.level.rawValue + (v.reason.isEmpty ? "" : ": \(v.reason)") }
+        }
+        let isoflop = report.fits.first { $0.law == LawName.chinchillaIsoFLOP.rawValue }
+        let approach3 = report.fits.first { $0.law == LawName.chinchilla.rawValue }
+        if let f = isoflop {
+            exponentA = Self.estimate(f, "a"); exponentB = Self.estimate(f, "b")
+            if let budgets = f.budgets?.filter({ $0.excluded == nil && $0.nOpt != nil }), let top = budgets.max(by: { $0.compute < $1.compute }),
+               let kN = f.params["k_N"], let a = f.params["a"], let kD = f.params["k_D"], let b = f.params["b"] {
+                let ratio = kD * pow(top.compute, b) / (kN * pow(top.compute, a))
+                tokensPerParameter = Estimate(value: ratio, interval: nil, law: f.law, undetermined: exponentA?.undetermined)
+            }
+        }
+        if let f = approach3 {
+            let a3 = Self.estimate(f, "a", derivedFrom: ["alpha", "beta"])
+            if exponentA == nil { exponentA = a3; exponentB = Self.estimate(f, "b", derivedFrom: ["alpha", "beta"]) } else { exponentAApproach3 = a3 }
+            fittedE = Self.estimate(f, "E")
+            if let p = f.predictionInterval {
+                for point in p.points {
+                    guard let observed = point.observed, let run = point.run else { continue }
+                    predictions.append(HeldOutPrediction(run: run, law: f.law, predicted: point.predicted, observed: observed,
+                                                         interval: [point.low, point.high], relativeError: (point.predicted - observed) / observed,
+                                                         inside: observed >= point.low && observed <= point.high))
+                }
+            }
+        }
+    }
+
+    static func estimate(_ f: LawFit, _ name: String, derivedFrom parts: [String] = []) -> Estimate? {
+        guard let value = f.params[name] ?? f.derived[name], value.isFinite else { return nil }
+        var why: String?
+        let d = f.diagnostics
+        if d?.verdict.level == .notIdentified || d?.verdict.level == .notALaw {
+            why = "the \(f.law) fit is \(d?.verdict.level.rawValue ?? "")"
+        }
+        for p in [name] + parts {
+            if d?.notIdentified.contains(p) == true { why = why ?? "\(p) is not identified by the data" }
+            if let hit = d?.onBounds.first(where: { $0.parameter == p }) { why = why ?? "\(p) ran to its bound (\(hit.side))" }
+        }
+        let interval = f.ci95?[name].flatMap { $0.count == 2 && $0.allSatisfy(\.isFinite) ? $0 : nil }
+        return Estimate(value: value, interval: interval, law: f.law, undetermined: why)
+    }
+
+    /// The lines printed at the end of `scalelab reproduce`.
+    public func lines() -> [String] {
+        var out: [String] = []
+        func show(_ label: String, _ e: Estimate?, digits: Int = 3) {
+            guard let e else { return }
+            if let why = e.undetermined { out.append("\(label): not determined (\(why); fitted value \(fmt(e.value, digits)) is not a result)"); return }
+            let ci = e.interval.map { " (95% CI \(fmt($0[0], digits))–\(fmt($0[1], digits)))" } ?? " (no interval)"
+            out.append("\(label): \(fmt(e.value, digits))\(ci) [\(e.law)]")
+        }
+        show("N_opt ∝ C^a, a", exponentA)
+        show("D_opt ∝ C^b, b", exponentB)
+        show("approach 3's a", exponentAApproach3)
+        show("compute-optimal tokens per parameter at the largest budget", tokensPerParameter, digits: 3)
+        show("irreducible loss E", fittedE, digits: 4)
+        if let t = trueE {
+            out.append("true floor of the validation text: \(fmt(t, 4)) nats/byte" + (fittedE.map { e in
+                String(format: " (fitted E is %+.2f%% off)", 100 * (e.value - t) / t) } ?? ""))
+        }
+        for p in predictions {
+            out.append(String(format: "held-out %@: predicted %.4f, observed %.4f (%+.2f%%), 95%% interval %.4f–%.4f, %@",
+                              p.run, p.predicted, p.observed, 100 * p.relativeError, p.interval[0], p.interval[1], p.inside ? "inside" : "OUTSIDE"))
+        }
+        for (law, v) in verdicts.sorted(by: { $0.key < $1.key }) { out.append("verdict \(law): \(v)") }
+        return out
+    }
+
+    func fmt(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)g", x) }
+}

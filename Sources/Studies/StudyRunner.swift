@@ -1,0 +1,86 @@
+import Corpora
+import Fitting
+import Foundation
+import Report
+import Support
+import Sweep
+import Training
+
+/// `scalelab reproduce`: one study end to end — the sweep (resumable: run it again after a kill
+/// and it continues), the study's fits written to `fit.json`, the HTML report, and the headline.
+public enum StudyRunner {
+    public struct Options: Sendable {
+        public var runsDirectory: URL
+        public var jobs: Int?
+        public var threads: Int?
+        public init(runsDirectory: URL, jobs: Int? = nil, threads: Int? = nil) {
+            self.runsDirectory = runsDirectory; self.jobs = jobs; self.threads = threads
+        }
+    }
+
+    public struct Outcome: Sendable {
+        public var directory: URL
+        public var report: String
+        public var fitFile: String
+        public var fit: FitReport
+        public var headline: Headline
+        public var sweepSeconds: Double
+        public var wallSeconds: Double
+        public var failedRuns: Int
+    }
+
+    /// The laws a study names, checked against the fitting stage's list.
+    public static func laws(_ s: StudySettings) throws -> [LawName] {
+        try zip(s.laws, s.lawLocations).enumerated().map { i, pair in
+            guard let law = LawName(rawValue: pair.0) else {
+                let names = LawName.allCases.map(\.rawValue)
+                let hint = Suggestion.nearest(to: pair.0, in: names).map { " (did you mean '\($0)'?)" } ?? ""
+                throw ScaleLabError.config(file: pair.1, key: "study.laws[\(i)]", reason: "unknown law '\(pair.0)'\(hint); laws: \(names.joined(separator: ", "))")
+            }
+            return law
+        }
+    }
+
+    public static func run(_ entry: StudyCatalog.Entry, options: Options, progress: SweepProgress = SweepProgress(),
+                           say: (String) -> Void) throws -> Outcome {
+        let clock = ContinuousClock(), start = clock.now
+        let laws = try laws(entry.settings)
+        let directory = SweepDirectory(options.runsDirectory.appendingPathComponent(entry.sweep.name))
+        let sweep = try LocalExecutor.run(entry.sweep, directory: directory,
+                                          options: .init(jobs: options.jobs, threads: options.threads), progress: progress)
+        let failed = (sweep.counts[.failed] ?? 0) + (sweep.counts[.diverged] ?? 0)
+        say(String(format: "sweep done in %.1f min; fitting %@", sweep.wallSeconds / 60, laws.map(\.rawValue).joined(separator: ", ")))
+
+        var fitOptions = FitOptions()
+        fitOptions.bootstrap = entry.settings.bootstrap
+        fitOptions.seed = 1
+        let fit = try ScalingFit.run(FitRequest(path: directory.url.path, laws: laws, options: fitOptions))
+        let fitURL = directory.url.appendingPathComponent("fit.json")
+        try AtomicFile.write(JSONOutput.encode(fit), to: fitURL)
+
+        let reportURL = directory.url.appendingPathComponent("report.html")
+        say("writing the report")
+        let report = try StudyReport.write(ReportRequest(input: directory.url.path, fitFile: fitURL.path, output: reportURL.path))
+
+        var headline = Headline(fit: fit)
+        if entry.settings.compareFloor { headline.trueE = try trueFloor(entry.sweep) }
+        let wall = (clock.now - start)
+        return Outcome(directory: directory.url, report: report.html, fitFile: fitURL.path, fit: fit, headline: headline,
+                       sweepSeconds: sweep.wallSeconds, wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18,
+                       failedRuns: failed)
+    }
+
+    /// The exact floor of the validation text in the loss's unit (nats per token = per byte, for
+    /// a byte-level synthetic corpus): what a fitted E should approach.
+    static func trueFloor(_ sweep: SweepConfig) throws -> Double {
+        let base = try sweep.decodedBase()
+        guard let name = base.data.corpus, base.data.tokenizer == .bytes else {
+            throw ScaleLabError.config(file: sweep.source, key: "study.compare_floor", reason: "the true floor is known only for a built-in synthetic corpus read as bytes (base.data.corpus, tokenizer: bytes)")
+        }
+        let prepared = try CorpusPreparer.prepare(nameOrPath: name)
+        guard let synthetic = prepared.info.synthetic else {
+            throw ScaleLabError.config(file: sweep.source, key: "study.compare_floor", reason: "corpus '\(name)' is not synthetic, so its entropy rate is unknown")
+        }
+        return synthetic.valTrueNegativeLogLikelihood.natsPerByte
+    }
+}
