@@ -92,6 +92,7 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["Report", "Charts", "Fitting", "Training", "Sweep", "Support"], swiftSettings: fast),
         .testTarget(name: "FittingTests", dependencies: ["Fitting", "Support"], swiftSettings: fast),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Training", "Model", "Support"], swiftSettings: fast),
+        .testTarget(name: "StudiesTests", dependencies: ["Studies", "Sweep", "Fitting", "Support"], swiftSettings: fast),
         .testTarget(name: "CLITests", dependencies: ["ScaleLabCLI", "Support"], swiftSettings: fast),
     ]
 )

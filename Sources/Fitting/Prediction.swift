@@ -82,8 +82,7 @@ public enum Prediction {
     public static func readReport(path: String) throws -> FitReport {
         guard let data = FileManager.default.contents(atPath: path) else { throw ScaleLabError.io(path: path, reason: "cannot read fit file") }
         // Non-finite numbers are written as strings (Support's JSONOutput); read them back alike.
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = JSONOutput.decoder()
         do { return try decoder.decode(FitReport.self, from: data) } catch {
             throw ScaleLabError.data(path: path, reason: "not a fit file written by 'scalelab fit --out': \(error)")
         }

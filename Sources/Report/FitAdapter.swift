@@ -32,8 +32,7 @@ public enum FitAdapter {
     /// `scalelab fit --out` writes can be read back.
     static func readReport(_ path: String) throws -> FitReport {
         guard let data = FileManager.default.contents(atPath: path) else { throw ScaleLabError.io(path: path, reason: "cannot read fit file") }
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let decoder = JSONOutput.decoder()
         do { return try decoder.decode(FitReport.self, from: data) } catch {
             throw ScaleLabError.data(path: path, reason: "not a fit file written by 'scalelab fit --out': \(error)")
         }

@@ -40,7 +40,7 @@ struct ReproduceCommand: ParsableCommand {
     }
 
     func run() throws {
-        let catalog = try StudyCatalog.locate()
+        let catalog = StudyCatalog.locate()
         if list {
             for e in try catalog.entries() {
                 print(String(format: "%-20@ about %4.0f min  %@", e.name, e.settings.expectedMinutes, e.settings.title))
@@ -61,7 +61,7 @@ struct ReproduceCommand: ParsableCommand {
             print("\(entry.name) finished in \(String(format: "%.1f", outcome.wallSeconds / 60)) min")
             for line in outcome.headline.lines() { print("  \(line)") }
             print("report: \(outcome.report)")
-            print("fit: \(outcome.fitFile)")
+            if let f = outcome.fitFile { print("fit: \(f)") }
         }
         if outcome.failedRuns > 0 {
             FileHandle.standardError.write(Data("warning: \(outcome.failedRuns) runs failed or diverged (see scalelab status \(outcome.directory.path))\n".utf8))
@@ -73,7 +73,7 @@ struct ReproduceCommand: ParsableCommand {
 /// `reproduce --json`: the headline flattened to the keys a script checks, and the whole of it.
 struct ReproduceJSON: Encodable {
     var report: String
-    var fit: String
+    var fit: String?
     var wallSeconds: Double
     var predictionRelativeError: Double?
     var predictionInterval: [Double]?

@@ -39,11 +39,34 @@ public struct Headline: Codable, Sendable {
     public var predictions: [HeldOutPrediction] = []
     /// Each fitted law's verdict.
     public var verdicts: [String: String] = [:]
+    /// The run with the lowest final validation loss.
+    public var bestRun: BestRun?
+
+    public struct BestRun: Codable, Sendable {
+        public var name: String
+        public var finalValidationLoss: Double
+        public var bitsPerByte: Double?
+        public var runs: Int
+        enum CodingKeys: String, CodingKey { case name, runs, finalValidationLoss = "final_val_loss", bitsPerByte = "bits_per_byte" }
+
+        /// From the sweep's results.csv (nil when it has no finished run).
+        public init?(results: URL) {
+            guard let t = try? CSVTable.read(path: results.path), let name = t.columnIndex("name"), let loss = t.columnIndex("final_val_loss"),
+                  let status = t.columnIndex("status") else { return nil }
+            let bpb = t.columnIndex("bits_per_byte")
+            let done = t.rows.filter { $0[status] == "done" }
+            guard let best = done.compactMap({ r in Double(r[loss]).flatMap { $0.isFinite ? (r, $0) : nil } }).min(by: { $0.1 < $1.1 }) else { return nil }
+            self.name = best.0[name]; finalValidationLoss = best.1; bitsPerByte = bpb.flatMap { Double(best.0[$0]) }; runs = done.count
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case exponentA = "exponent_a", exponentB = "exponent_b", exponentAApproach3 = "exponent_a_approach3"
         case tokensPerParameter = "tokens_per_parameter", fittedE = "fitted_E", trueE = "true_E", predictions, verdicts
+        case bestRun = "best_run"
     }
+
+    public init() {}
 
     public init(fit report: FitReport) {
         for f in report.fits {
@@ -92,6 +115,10 @@ public struct Headline: Codable, Sendable {
     /// The lines printed at the end of `scalelab reproduce`.
     public func lines() -> [String] {
         var out: [String] = []
+        if let b = bestRun {
+            out.append(String(format: "best of %d runs: %@, final validation loss %.4f", b.runs, b.name, b.finalValidationLoss)
+                       + (b.bitsPerByte.map { String(format: " (%.4f bits/byte)", $0) } ?? ""))
+        }
         func show(_ label: String, _ e: Estimate?, digits: Int = 3) {
             guard let e else { return }
             if let why = e.undetermined { out.append("\(label): not determined (\(why); fitted value \(fmt(e.value, digits)) is not a result)"); return }

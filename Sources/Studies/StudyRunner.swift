@@ -21,8 +21,8 @@ public enum StudyRunner {
     public struct Outcome: Sendable {
         public var directory: URL
         public var report: String
-        public var fitFile: String
-        public var fit: FitReport
+        public var fitFile: String?
+        public var fit: FitReport?
         public var headline: Headline
         public var sweepSeconds: Double
         public var wallSeconds: Double
@@ -49,23 +49,30 @@ public enum StudyRunner {
         let sweep = try LocalExecutor.run(entry.sweep, directory: directory,
                                           options: .init(jobs: options.jobs, threads: options.threads), progress: progress)
         let failed = (sweep.counts[.failed] ?? 0) + (sweep.counts[.diverged] ?? 0)
-        say(String(format: "sweep done in %.1f min; fitting %@", sweep.wallSeconds / 60, laws.map(\.rawValue).joined(separator: ", ")))
+        say(String(format: "sweep done in %.1f min", sweep.wallSeconds / 60))
 
-        var fitOptions = FitOptions()
-        fitOptions.bootstrap = entry.settings.bootstrap
-        fitOptions.seed = 1
-        let fit = try ScalingFit.run(FitRequest(path: directory.url.path, laws: laws, options: fitOptions))
-        let fitURL = directory.url.appendingPathComponent("fit.json")
-        try AtomicFile.write(JSONOutput.encode(fit), to: fitURL)
+        var fit: FitReport?
+        var fitURL: URL?
+        if !laws.isEmpty {
+            say("fitting \(laws.map(\.rawValue).joined(separator: ", "))\(entry.settings.bootstrap > 0 ? " with \(entry.settings.bootstrap) bootstrap resamples" : "")")
+            var fitOptions = FitOptions()
+            fitOptions.bootstrap = entry.settings.bootstrap
+            fitOptions.seed = 1
+            let report = try ScalingFit.run(FitRequest(path: directory.url.path, laws: laws, options: fitOptions))
+            let url = directory.url.appendingPathComponent("fit.json")
+            try AtomicFile.write(JSONOutput.encode(report), to: url)
+            fit = report; fitURL = url
+        }
 
         let reportURL = directory.url.appendingPathComponent("report.html")
         say("writing the report")
-        let report = try StudyReport.write(ReportRequest(input: directory.url.path, fitFile: fitURL.path, output: reportURL.path))
+        let report = try StudyReport.write(ReportRequest(input: directory.url.path, fitFile: fitURL?.path, output: reportURL.path))
 
-        var headline = Headline(fit: fit)
+        var headline = fit.map(Headline.init(fit:)) ?? Headline()
+        headline.bestRun = Headline.BestRun(results: directory.resultsURL)
         if entry.settings.compareFloor { headline.trueE = try trueFloor(entry.sweep) }
         let wall = (clock.now - start)
-        return Outcome(directory: directory.url, report: report.html, fitFile: fitURL.path, fit: fit, headline: headline,
+        return Outcome(directory: directory.url, report: report.html, fitFile: fitURL?.path, fit: fit, headline: headline,
                        sweepSeconds: sweep.wallSeconds, wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18,
                        failedRuns: failed)
     }

@@ -75,7 +75,7 @@ import Testing
         let directory = SweepDirectory(dir.appendingPathComponent("runs/t"))
         let outcome = try LocalExecutor.run(config, directory: directory, options: .init(jobs: 2, threads: 1),
                                             progress: SweepProgress(interactive: false, write: { _ in }))
-        #expect(outcome.counts[.done] == 4 && outcome.counts[.diverged] == 4)
+        #expect(outcome.counts[.done] == 4 && outcome.counts[.diverged] == 4, "\(outcome.counts)")
     }
 
     @Test(.enabled(if: scalelab != nil, "scalelab executable not built"))

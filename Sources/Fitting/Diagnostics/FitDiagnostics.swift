@@ -76,4 +76,5 @@ public struct Verdict: Codable, Sendable {
     public var reason: String
 
     public var line: String { reason.isEmpty ? level.rawValue : "\(level.rawValue): \(reason)" }
+    public init(level: Level, reason: String) { self.level = level; self.reason = reason }
 }

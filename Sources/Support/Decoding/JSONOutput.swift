@@ -12,6 +12,14 @@ public enum JSONOutput {
         return data
     }
 
+    /// The decoder for what `encode` wrote: non-finite numbers come back from their strings (a
+    /// diverged run's summary holds "nan"; a plain decoder refuses the whole file).
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return decoder
+    }
+
     public static func string<T: Encodable>(_ value: T) throws -> String {
         String(decoding: try encode(value), as: UTF8.self)
     }

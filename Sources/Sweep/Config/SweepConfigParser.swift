@@ -180,8 +180,8 @@ extension SweepConfig {
             guard let v = m[key] else { throw node.error("required key is missing", key: "study.\(key)") }
             return v
         }
-        let laws = try need("laws").itemsOrOne()
-        guard !laws.isEmpty else { throw node.error("name at least one law to fit", key: "study.laws") }
+        // No laws is a study too (a first model, a tokenizer comparison): the report shows the runs.
+        let laws = try m["laws"]?.itemsOrOne() ?? []
         var s = StudySettings(title: try need("title").string(), expectedMinutes: try need("expected_minutes").positiveDouble(),
                               laws: try laws.map { try $0.string() }, lawLocations: laws.map(\.location), source: node.file)
         if let b = m["bootstrap"] {

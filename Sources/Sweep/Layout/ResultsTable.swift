@@ -19,7 +19,11 @@ public enum ResultsTable {
     /// Columns that differ between two executions of the same runs (excluded when comparing them).
     public static let timingColumns: Set<String> = ["wall_seconds", "host"]
 
-    public static func header(sweptKeys: [String]) -> [String] { fixedColumns + sweptKeys }
+    public static func header(sweptKeys: [String]) -> [String] { fixedColumns + extraColumns(sweptKeys) }
+
+    /// Swept keys get a column of their own unless a fixed column already holds them (`seed`):
+    /// a CSV with two columns of one name is ambiguous to every reader.
+    static func extraColumns(_ sweptKeys: [String]) -> [String] { sweptKeys.filter { !fixedColumns.contains($0) } }
 
     public static func row(_ run: PlannedRun, directory: SweepDirectory, sweptKeys: [String]) -> [String] {
         let c = run.config, m = c.model
@@ -54,7 +58,7 @@ public enum ResultsTable {
             num(s?.finalValBitsPerByte), num(unigram),
             num(s?.wallSeconds), directory.host(run.id) ?? "", run.trunk ?? "",
         ]
-        row += sweptKeys.map { run.swept[$0] ?? "" }
+        row += extraColumns(sweptKeys).map { run.swept[$0] ?? "" }
         return row
     }
 

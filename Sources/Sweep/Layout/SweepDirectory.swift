@@ -91,7 +91,7 @@ public struct SweepDirectory: Sendable {
 
     public func summary(_ id: String) -> RunSummary? {
         guard let data = FileManager.default.contents(atPath: runDirectory(id).appendingPathComponent("summary.json").path) else { return nil }
-        return try? JSONDecoder().decode(RunSummary.self, from: data)
+        return try? JSONOutput.decoder().decode(RunSummary.self, from: data)
     }
 
     /// Records a run that could not finish (failed, or diverged through its trunk) with the reason.

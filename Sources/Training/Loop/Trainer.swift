@@ -200,8 +200,7 @@ func completedRun(_ origin: StartingPoint, directory dir: URL, config: RunConfig
     let step = origin.checkpoint.state.step
     guard !origin.isBranchPoint, !options.startOver, step == config.training.steps || step == options.stopAfterStep,
           let data = FileManager.default.contents(atPath: dir.appendingPathComponent("summary.json").path) else { return nil }
-    let decoder = JSONDecoder()
-    decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    let decoder = JSONOutput.decoder()
     guard let summary = try? decoder.decode(RunSummary.self, from: data), summary.steps == step,
           summary.status == (step == config.training.steps ? .finished : .stopped) else { return nil }
     return summary
