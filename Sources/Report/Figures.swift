@@ -269,19 +269,40 @@ public enum Figures {
     }
 
     static func predictionCheck(_ study: Study, _ fits: StudyFits) -> Result<Figure, Skip> {
-        guard let h = fits.holdout, !h.predictions.isEmpty else { return .failure(Skip("no held-out prediction (needs 10 or more finished runs and a meaningful law that predicts a run's loss)")) }
-        let obs = h.predictions.map(\.observed), pred = h.predictions.map(\.predicted)
-        let lo = min(obs.min()!, pred.min()!), hi = max(obs.max()!, pred.max()!)
+        guard let h = fits.holdout, let minObs = h.predictions.map(\.observed).min(), let maxObs = h.predictions.map(\.observed).max(),
+              let minPred = h.predictions.map(\.predicted).min(), let maxPred = h.predictions.map(\.predicted).max() else {
+            return .failure(Skip("no held-out prediction (needs 10 or more finished runs and a meaningful law that predicts a run's loss)"))
+        }
+        var lo = min(minObs, minPred), hi = max(maxObs, maxPred)
+        for (low, high) in h.intervals.values where low > 0 && high.isFinite { lo = min(lo, low); hi = max(hi, high) }
         var chart = Chart(id: "fig-prediction", width: 460, height: 380, x: Axis("Observed loss (nats/token)", .log), y: Axis("Predicted loss (nats/token)", .log))
         chart.series.append(Series("y = x", [Point(lo * 0.97, lo * 0.97), Point(hi * 1.03, hi * 1.03)], color: .grey, lineWidth: 1, dash: [4, 3]))
-        chart.series.append(Series("held-out runs", zip(obs, pred).map { Point($0, $1) }, color: ColorMap.viridis(0.2), lineWidth: nil, marker: Marker(.diamond, size: 4.5, filled: false)))
+        let color = ColorMap.viridis(0.2)
+        if let level = h.intervalLevel {
+            // Each run's interval as a vertical bar at its observed loss; one legend entry for all.
+            for p in h.predictions {
+                guard let i = h.intervals[p.run], i.low > 0, i.high.isFinite else { continue }
+                chart.series.append(Series(nil, [Point(p.observed, i.low), Point(p.observed, i.high)], color: color.lighter, lineWidth: 2.5))
+            }
+            chart.series.append(Series("\(Format.number(level * 100))% prediction interval", [], color: color.lighter, lineWidth: 2.5))
+        }
+        chart.series.append(Series("held-out runs", h.predictions.map { Point($0.observed, $0.predicted) }, color: color, lineWidth: nil, marker: Marker(.diamond, size: 4.5, filled: false)))
+        let inside = h.predictions.filter { p in h.intervals[p.run].map { p.observed >= $0.low && p.observed <= $0.high } ?? false }.count
         chart.annotations.append(Annotation("mean |relative error| \(Format.number(h.meanAbsRelativeError * 100))%", at: .frame(0.04, 0.92)))
+        if h.intervalLevel != nil {
+            chart.annotations.append(Annotation("observed inside its interval: \(inside) of \(h.predictions.count)", at: .frame(0.04, 0.84)))
+        }
+        let intervalText = h.intervalLevel.map { level in
+            " Bars: the \(Format.number(level * 100))% prediction interval of each run (bootstrap over runs with resampled residuals); the observed loss lies inside it for \(inside) of \(h.predictions.count) runs."
+        } ?? " This fit carries no prediction interval (fit with bootstrap resamples to get one), so none is drawn."
         return .success(Figure(id: "prediction-check", title: "Prediction check on held-out runs",
-                               caption: "\(h.law) refitted on the \(h.fittedRuns) smaller-compute runs, predicting the final loss of the \(h.predictions.count) largest-compute runs it did not see. The current fit output carries no prediction interval, so none is drawn.",
+                               caption: "\(h.law) refitted on the \(h.fittedRuns) smaller-compute runs, predicting the final loss of the \(h.predictions.count) largest-compute runs it did not see." + intervalText,
                                chart: chart))
     }
 }
 
 extension Color {
     var darker: Color { Color(r: r * 0.75, g: g * 0.75, b: b * 0.75) }
+    /// Halfway to white, for an interval behind its point.
+    var lighter: Color { Color(r: r + (1 - r) * 0.5, g: g + (1 - g) * 0.5, b: b + (1 - b) * 0.5) }
 }

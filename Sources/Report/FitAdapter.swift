@@ -7,6 +7,8 @@ import Support
 /// when it was fitted to other runs), judging whether each fit means anything, and turning
 /// `FitReport` into `StudyFits`.
 public enum FitAdapter {
+    /// Approach 3 in the report's own fits starts from every k-th point of the Hoffmann grid.
+    static let reportGridStride = 5
     /// Bootstrap resamples for the intervals of laws fitted by the report (resampling whole runs).
     public static let bootstrapResamples = 100
 
@@ -88,7 +90,7 @@ public enum FitAdapter {
         }
 
         var fits = StudyFits()
-        fits.origin = "fitted by the report to the finished runs"
+        fits.origin = "fitted by the report to the finished runs (approach 3 from every \(Self.reportGridStride)th start of the Hoffmann grid; scalelab fit uses all of it)"
         var reports: [FitReport] = []
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("scalelab-report-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
@@ -96,6 +98,9 @@ public enum FitAdapter {
         for (law, csv) in plans {
             var options = FitOptions()
             options.bootstrap = law == .chinchilla ? bootstrapResamples : 0
+            // A quick look, not the reference fit: every 5th start of the Hoffmann grid (900 of 4,500)
+            // keeps a 100-run report under 2 s; `scalelab fit` (and `reproduce`) use the whole grid.
+            options.gridStride = Self.reportGridStride
             // Hold out the largest-compute fifth when the rest still meets the law's minimum.
             let left = runs.count - Int((Double(runs.count) * 0.2).rounded())
             if (law == .chinchilla && left >= 10) || (law == .kaplan && left >= 8) { options.holdoutFraction = 0.2 }
@@ -219,7 +224,19 @@ public enum FitAdapter {
             case .annealing: out.annealing = annealingCurves(f, study: study)
             default: break
             }
-            if let h = f.holdout, out.holdout == nil || f.law == "chinchilla" {
+            if let p = f.predictionInterval, out.holdout?.intervalLevel == nil || f.law == "chinchilla" {
+                // Held-out runs with their bootstrap prediction intervals: the stronger check, so
+                // it wins over a plain --holdout split.
+                let points = p.points.compactMap { q in q.observed.map { (run: q.run ?? "", observed: $0, predicted: q.predicted, low: q.low, high: q.high) } }
+                if !points.isEmpty {
+                    var h = StudyFits.Holdout(law: law.title, fittedRuns: p.fittedRuns, predictions: points.map { ($0.run, $0.observed, $0.predicted) },
+                                              meanAbsRelativeError: points.map { abs($0.predicted - $0.observed) / $0.observed }.reduce(0, +) / Double(points.count))
+                    for q in points { h.intervals[q.run] = (q.low, q.high) }
+                    h.intervalLevel = p.level
+                    out.holdout = h
+                }
+            }
+            if let h = f.holdout, out.holdout == nil || (out.holdout?.intervalLevel == nil && f.law == "chinchilla") {
                 out.holdout = .init(law: law.title, fittedRuns: h.fittedRuns, predictions: h.predictions.map { ($0.run, $0.observed, $0.predicted) },
                                     meanAbsRelativeError: h.meanAbsRelativeError)
             }

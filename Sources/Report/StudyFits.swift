@@ -56,6 +56,9 @@ public struct StudyFits: Sendable {
         public var fittedRuns: Int
         public var predictions: [(run: String, observed: Double, predicted: Double)]
         public var meanAbsRelativeError: Double
+        /// Prediction interval per held-out run (bootstrap), when the fit gave them.
+        public var intervals: [String: (low: Double, high: Double)] = [:]
+        public var intervalLevel: Double?
     }
 
     public struct Annealing: Sendable {

@@ -52,8 +52,10 @@ struct ReproduceCommand: ParsableCommand {
         let plan = try Planner.plan(entry.sweep)
         let say: (String) -> Void = { line in FileHandle.standardError.write(Data("[reproduce] \(line)\n".utf8)) }
         say("\(entry.name): \(entry.settings.title)")
-        say(String(format: "%d runs (%d trained, WSD branches from shared trunks), then the fits (%@) and the report; about %.0f minutes on 2 cores",
-                   plan.rows.count, plan.runs.count, entry.settings.laws.joined(separator: ", "), entry.settings.expectedMinutes))
+        let trunks = plan.runs.filter { $0.role == .trunk }.count
+        let runs = "\(plan.rows.count) run\(plan.rows.count == 1 ? "" : "s")" + (trunks > 0 ? " (branched from \(trunks) WSD trunks, so about \(trunks) runs' cost)" : "")
+        let fits = entry.settings.laws.isEmpty ? "" : ", then fits \(entry.settings.laws.joined(separator: ", "))"
+        say("\(runs)\(fits), then the report; about \(Int(entry.settings.expectedMinutes.rounded())) minutes on 2 cores")
         let outcome = try StudyRunner.run(entry, options: .init(runsDirectory: URL(fileURLWithPath: runsDir), jobs: jobs, threads: threads), say: say)
         if json {
             print(try JSONOutput.string(ReproduceJSON(outcome)), terminator: "")
@@ -81,6 +83,7 @@ struct ReproduceJSON: Encodable {
     var trueE: Double?
     var exponentA: Double?
     var exponentAInterval: [Double]?
+    var annealingMeanAbsRelativeError: Double?
     var headline: Headline
 
     init(_ o: StudyRunner.Outcome) {
@@ -91,6 +94,7 @@ struct ReproduceJSON: Encodable {
         }
         if o.headline.fittedE?.undetermined == nil { fittedE = o.headline.fittedE?.value }
         trueE = o.headline.trueE
+        annealingMeanAbsRelativeError = o.headline.annealing?.meanAbsRelativeError
         if o.headline.exponentA?.undetermined == nil { exponentA = o.headline.exponentA?.value; exponentAInterval = o.headline.exponentA?.interval }
     }
 
@@ -98,5 +102,6 @@ struct ReproduceJSON: Encodable {
         case report, fit, headline
         case wallSeconds = "wall_seconds", predictionRelativeError = "prediction_relative_error", predictionInterval = "prediction_interval"
         case fittedE = "fitted_E", trueE = "true_E", exponentA = "exponent_a", exponentAInterval = "exponent_a_interval"
+        case annealingMeanAbsRelativeError = "annealing_mean_abs_relative_error"
     }
 }

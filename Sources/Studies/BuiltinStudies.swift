@@ -22,13 +22,19 @@ public enum BuiltinStudies {
             eval_batches: 32
             checkpoint_interval: 200
         family:
-          d_model: [32, 48, 64, 96]
+          d_model: [16, 24, 32, 48, 64]
           aspect_ratio: 16
-          head_size: 16
+          head_size: 8
         isoflop:
-          budgets: [2.5e+11, 5.0e+11, 1.0e+12, 2.0e+12, 4.0e+12]
+          budgets: [2.5e+11, 5.0e+11, 1.0e+12, 2.0e+12]
           convention: 6N
-          min_steps: 100
+          min_steps: 300
+          # Per budget, only the sizes within a factor 3.4 of N_opt = sqrt(C / (6 · 170)): 170 tokens per
+          # parameter is where the minima fell when every size ran at every budget (labs.md), and the
+          # factor keeps 3-4 sizes around each. It drops the runs far from any optimum, the costliest of
+          # which were d16 at 2e12 (35M tokens, 4 minutes) and d64.
+          span: 3.4
+          tokens_per_param: 170
         wsd_branches: true
         lr:
           power_law: {anchor_params: 50000, anchor_lr: 1.0e-2, exponent: -0.3, params: non_embedding}
@@ -56,6 +62,65 @@ public enum BuiltinStudies {
             eval_batches: 16
             eval_interval: 100
             checkpoint_interval: 400
+
+        """##,
+        "02-tokenizer": ##"""
+        # Lab 02 — the tokenizer (labs.md, "02 tokenizer"): one model shape trained for the same number of
+        # steps with byte-level BPE vocabularies of 512-4096 on Shakespeare. A larger vocabulary packs more
+        # bytes into a token (so the same steps see more text) but spends more parameters and FLOPs on the
+        # embedding and the output head. Loss per token does not compare across vocabularies; bits per byte
+        # (results.csv: bits_per_byte) and the unigram-normalised loss (Tao et al.) do.
+        # Run:  scalelab reproduce 02
+        # Time: about 6 minutes on 2 cores (measured in labs.md).
+        name: lab02
+        study:
+          title: "Vocabulary size vs bits per byte: one model shape, BPE vocabularies 512-4096, equal steps"
+          expected_minutes: 6
+          laws: []
+        base:
+          seed: 1
+          model: {preset: gpt2, context: 128, vocab_size: 512, d_model: 64, n_layer: 2, n_head: 4}
+          data: {corpus: shakespeare, tokenizer: bpe}
+          training:
+            batch_size: 16
+            steps: 600
+            lr: 1.0e-2
+            schedule: {kind: cosine, warmup_steps: 30, final_lr_ratio: 0.1}
+            eval_batches: 16
+            eval_interval: 100
+            checkpoint_interval: 200
+        vocab: [512, 1024, 2048, 4096]
+        validation: {points: 0}
+
+        """##,
+        "03-schedules": ##"""
+        # Lab 03 — learning-rate schedules (labs.md, "03 schedules"): one model trained for the same tokens
+        # under a constant rate, cosine decay and WSD with a 20% 1-sqrt cooldown (Hägele et al. 2024: WSD
+        # matches cosine). Then the LR-annealing law (Tissue et al. 2024) is fitted to the constant and
+        # cosine validation curves and predicts the whole WSD curve, which it never saw.
+        # Run:  scalelab reproduce 03
+        # Time: about 5 minutes on 2 cores (measured in labs.md).
+        name: lab03
+        study:
+          title: "Constant vs cosine vs WSD at equal tokens; the annealing law predicts the WSD curve from the other two"
+          expected_minutes: 5
+          laws: [annealing]
+        base:
+          seed: 1
+          model: {preset: gpt2, context: 128, vocab_size: 256, d_model: 32, n_layer: 2, n_head: 4}
+          data: {corpus: shakespeare, tokenizer: bytes}
+          training:
+            batch_size: 16
+            steps: 2000
+            lr: 1.0e-2
+            schedule: {kind: constant, warmup_steps: 50, final_lr_ratio: 0.0, decay_fraction: 0.2, decay_shape: 1-sqrt}
+            eval_batches: 16
+            log_interval: 10
+            checkpoint_interval: 500
+        # The run to predict goes last: the study fits the annealing law on the others.
+        grid:
+          training.schedule.kind: [constant, cosine, wsd]
+        validation: {points: 40}
 
         """##,
     ]

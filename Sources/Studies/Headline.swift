@@ -20,9 +20,11 @@ public struct Headline: Codable, Sendable {
         public var predicted: Double
         public var observed: Double
         public var interval: [Double]
+        /// The interval's coverage (0.9: a 90% prediction interval).
+        public var level: Double
         public var relativeError: Double
         public var inside: Bool
-        enum CodingKeys: String, CodingKey { case run, law, predicted, observed, interval, inside, relativeError = "relative_error" }
+        enum CodingKeys: String, CodingKey { case run, law, predicted, observed, interval, level, inside, relativeError = "relative_error" }
     }
 
     /// N_opt ∝ C^a (approach 2 when fitted, else approach 3).
@@ -39,6 +41,10 @@ public struct Headline: Codable, Sendable {
     public var predictions: [HeldOutPrediction] = []
     /// Each fitted law's verdict.
     public var verdicts: [String: String] = [:]
+    /// The annealing law's prediction of a held-out run's whole validation curve.
+    public var annealing: AnnealingCheck?
+    /// Laws the study names that the data could not support, with the reason.
+    public var lawsNotFitted: [String: String] = [:]
     /// The run with the lowest final validation loss.
     public var bestRun: BestRun?
 
@@ -63,7 +69,7 @@ public struct Headline: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case exponentA = "exponent_a", exponentB = "exponent_b", exponentAApproach3 = "exponent_a_approach3"
         case tokensPerParameter = "tokens_per_parameter", fittedE = "fitted_E", trueE = "true_E", predictions, verdicts
-        case bestRun = "best_run"
+        case bestRun = "best_run", lawsNotFitted = "laws_not_fitted", annealing
     }
 
     public init() {}
@@ -90,7 +96,7 @@ public struct Headline: Codable, Sendable {
                 for point in p.points {
                     guard let observed = point.observed, let run = point.run else { continue }
                     predictions.append(HeldOutPrediction(run: run, law: f.law, predicted: point.predicted, observed: observed,
-                                                         interval: [point.low, point.high], relativeError: (point.predicted - observed) / observed,
+                                                         interval: [point.low, point.high], level: p.level, relativeError: (point.predicted - observed) / observed,
                                                          inside: observed >= point.low && observed <= point.high))
                 }
             }
@@ -135,10 +141,15 @@ public struct Headline: Codable, Sendable {
                 String(format: " (fitted E is %+.2f%% off)", 100 * (e.value - t) / t) } ?? ""))
         }
         for p in predictions {
-            out.append(String(format: "held-out %@: predicted %.4f, observed %.4f (%+.2f%%), 95%% interval %.4f–%.4f, %@",
-                              p.run, p.predicted, p.observed, 100 * p.relativeError, p.interval[0], p.interval[1], p.inside ? "inside" : "OUTSIDE"))
+            out.append(String(format: "held-out %@: predicted %.4f, observed %.4f (%+.2f%%), %.0f%% prediction interval %.4f–%.4f, %@",
+                              p.run, p.predicted, p.observed, 100 * p.relativeError, 100 * p.level, p.interval[0], p.interval[1], p.inside ? "inside" : "OUTSIDE"))
+        }
+        if let a = annealing {
+            out.append(String(format: "annealing law fitted on %@ predicts the whole validation curve of %@: mean |relative error| %.2f%% (max %.2f%%) over %d points",
+                              a.fittedRuns.joined(separator: ", "), a.heldOutRun, 100 * a.meanAbsRelativeError, 100 * a.maxAbsRelativeError, a.points))
         }
         for (law, v) in verdicts.sorted(by: { $0.key < $1.key }) { out.append("verdict \(law): \(v)") }
+        for (law, why) in lawsNotFitted.sorted(by: { $0.key < $1.key }) { out.append("\(law): not fitted (\(why))") }
         return out
     }
 

@@ -53,15 +53,39 @@ public enum StudyRunner {
 
         var fit: FitReport?
         var fitURL: URL?
+        var failedLaws: [String: String] = [:]
+        var annealing: AnnealingCheck?
         if !laws.isEmpty {
             say("fitting \(laws.map(\.rawValue).joined(separator: ", "))\(entry.settings.bootstrap > 0 ? " with \(entry.settings.bootstrap) bootstrap resamples" : "")")
             var fitOptions = FitOptions()
             fitOptions.bootstrap = entry.settings.bootstrap
             fitOptions.seed = 1
-            let report = try ScalingFit.run(FitRequest(path: directory.url.path, laws: laws, options: fitOptions))
-            let url = directory.url.appendingPathComponent("fit.json")
-            try AtomicFile.write(JSONOutput.encode(report), to: url)
-            fit = report; fitURL = url
+            // Law by law: a law the data cannot support (no interior IsoFLOP minimum, too few runs)
+            // is reported with its reason and the others still stand.
+            var merged = FitReport(source: directory.url.path, fits: [], runsUsed: [], runsExcluded: [])
+            for law in laws {
+                do {
+                    let r: FitReport
+                    if law == .annealing {
+                        // Fitted on all runs but the last, which it predicts (lab 03).
+                        let (check, report) = try AnnealingCheck.run(sweepDirectory: directory.url, options: fitOptions)
+                        annealing = check; r = report
+                    } else {
+                        r = try ScalingFit.run(FitRequest(path: directory.url.path, laws: [law], options: fitOptions))
+                    }
+                    merged.fits += r.fits
+                    merged.runsUsed += r.runsUsed.filter { !merged.runsUsed.contains($0) }
+                    merged.runsExcluded += r.runsExcluded.filter { !merged.runsExcluded.contains($0) }
+                } catch {
+                    failedLaws[law.rawValue] = "\(error)"
+                    say("\(law.rawValue) could not be fitted: \(error)")
+                }
+            }
+            if !merged.fits.isEmpty {
+                let url = directory.url.appendingPathComponent("fit.json")
+                try AtomicFile.write(JSONOutput.encode(merged), to: url)
+                fit = merged; fitURL = url
+            }
         }
 
         let reportURL = directory.url.appendingPathComponent("report.html")
@@ -70,6 +94,8 @@ public enum StudyRunner {
 
         var headline = fit.map(Headline.init(fit:)) ?? Headline()
         headline.bestRun = Headline.BestRun(results: directory.resultsURL)
+        headline.lawsNotFitted = failedLaws
+        headline.annealing = annealing
         if entry.settings.compareFloor { headline.trueE = try trueFloor(entry.sweep) }
         let wall = (clock.now - start)
         return Outcome(directory: directory.url, report: report.html, fitFile: fitURL?.path, fit: fit, headline: headline,

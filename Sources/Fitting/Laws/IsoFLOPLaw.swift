@@ -48,8 +48,13 @@ public enum IsoFLOPLaw {
                                           : "budgets grouped by C within \(fmt(options.isoFLOPBudgetTolerance)) relative tolerance",
                                  "each parabola fitted on up to \(options.isoFLOPWindow) sizes around the budget's best size"])
         fit.budgets = budgets
+        // Regression intervals over the budgets (b = 1 − a under C = 6ND, so one interval serves both).
+        if let ci = nLaw.exponentInterval(points: cs.count) {
+            fit.ci95 = ["a": ci, "b": [1 - ci[1], 1 - ci[0]]]
+            fit.notes.append("95% intervals of a and b: least-squares slope ± t(\(cs.count - 2) dof) · standard error over the \(cs.count) budgets; they do not include the error of each budget's parabola")
+        }
         var d = FitDiagnostics()
-        d.verdict = verdict(a: nLaw.exponent, used: cs.count, total: budgets.count, goodness: fit.goodness)
+        d.verdict = verdict(a: nLaw.exponent, used: cs.count, total: budgets.count, goodness: fit.goodness, interval: fit.ci95?["a"])
         fit.diagnostics = d
         fit.range = FittedRange(["N": obs.map { $0[.N]! }, "C": obs.map { $0[.C]! }])
         return fit
@@ -111,11 +116,19 @@ public enum IsoFLOPLaw {
         return b
     }
 
-    static func verdict(a: Double, used: Int, total: Int, goodness: Goodness) -> Verdict {
+    /// Widest 95% interval of a that still separates the published exponents (0.5 and 0.73 are 0.23 apart).
+    static let maxInformativeWidth = 0.5
+
+    static func verdict(a: Double, used: Int, total: Int, goodness: Goodness, interval: [Double]? = nil) -> Verdict {
         if !(a > 0) { return Verdict(level: .notALaw, reason: "N_opt exponent a = \(fmt(a)) ≤ 0: the optimal size does not grow with compute") }
         if a >= 1 { return Verdict(level: .notALaw, reason: "N_opt exponent a = \(fmt(a)) ≥ 1: the optimal token count would shrink with compute") }
         if used == 2 { return Verdict(level: .weaklyDetermined, reason: "only 2 of \(total) budgets have an interior minimum: the exponent is a line through two points") }
         if used * 2 < total { return Verdict(level: .weaklyDetermined, reason: "\(total - used) of \(total) budgets dropped (see each budget's reason)") }
+        // An interval wider than the gap between Kaplan's 0.73 and Chinchilla's 0.5 cannot tell
+        // them apart: the exponent is measured, but not well enough to mean much.
+        if let ci = interval, ci[1] - ci[0] > maxInformativeWidth {
+            return Verdict(level: .weaklyDetermined, reason: "\(used) of \(total) budgets with interior minima, but the 95% interval of a (\(fmt(ci[0]))–\(fmt(ci[1]))) is wider than \(fmt(maxInformativeWidth)): more budgets or less noise per budget")
+        }
         return Verdict(level: .trustworthy, reason: "\(used) of \(total) budgets with interior minima")
     }
 }
