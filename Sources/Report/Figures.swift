@@ -296,7 +296,8 @@ public enum Figures {
             " Bars: the \(Format.number(level * 100))% prediction interval of each run (bootstrap over runs with resampled residuals); the observed loss lies inside it for \(inside) of \(h.predictions.count) runs."
         } ?? " This fit carries no prediction interval (fit with bootstrap resamples to get one), so none is drawn."
         return .success(Figure(id: "prediction-check", title: "Prediction check on held-out runs",
-                               caption: "\(h.law) refitted on the \(h.fittedRuns) smaller-compute runs, predicting the final loss of the \(h.predictions.count) largest-compute runs it did not see." + intervalText,
+                               caption: "\(h.law) refitted on the \(h.fittedRuns) smaller-compute runs, predicting the final loss of the \(h.predictions.count) largest-compute runs it did not see." + intervalText
+                                   + (h.lawIdentified ? "" : " The law's parameters are not identified by these data (see the laws table): this checks its predictions near the data, not the law."),
                                chart: chart))
     }
 }

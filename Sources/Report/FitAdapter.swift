@@ -209,6 +209,26 @@ public enum FitAdapter {
         for f in report.fits {
             let law = convert(f, minLoss: minLoss)
             out.laws.append(law)
+            // A held-out check tests the fitted surface's predictions, which can hold where the
+            // parameters are not identified: it is shown either way, and says which.
+            if let p = f.predictionInterval, out.holdout?.intervalLevel == nil || f.law == "chinchilla" {
+                // Held-out runs with their bootstrap prediction intervals: the stronger check, so
+                // it wins over a plain --holdout split.
+                let points = p.points.compactMap { q in q.observed.map { (run: q.run ?? "", observed: $0, predicted: q.predicted, low: q.low, high: q.high) } }
+                if !points.isEmpty {
+                    var h = StudyFits.Holdout(law: law.title, fittedRuns: p.fittedRuns, predictions: points.map { ($0.run, $0.observed, $0.predicted) },
+                                              meanAbsRelativeError: points.map { abs($0.predicted - $0.observed) / $0.observed }.reduce(0, +) / Double(points.count))
+                    for q in points { h.intervals[q.run] = (q.low, q.high) }
+                    h.intervalLevel = p.level
+                    h.lawIdentified = law.meaningful
+                    out.holdout = h
+                }
+            }
+            if let h = f.holdout, out.holdout == nil || (out.holdout?.intervalLevel == nil && f.law == "chinchilla") {
+                out.holdout = .init(law: law.title, fittedRuns: h.fittedRuns, predictions: h.predictions.map { ($0.run, $0.observed, $0.predicted) },
+                                    meanAbsRelativeError: h.meanAbsRelativeError)
+                out.holdout?.lawIdentified = law.meaningful
+            }
             guard law.meaningful else { continue }
             switch LawName(rawValue: f.law) {
             case .chinchillaIsoFLOP:
@@ -223,22 +243,6 @@ public enum FitAdapter {
                 if let v = f.variable { out.kaplan[v] = f.params }
             case .annealing: out.annealing = annealingCurves(f, study: study)
             default: break
-            }
-            if let p = f.predictionInterval, out.holdout?.intervalLevel == nil || f.law == "chinchilla" {
-                // Held-out runs with their bootstrap prediction intervals: the stronger check, so
-                // it wins over a plain --holdout split.
-                let points = p.points.compactMap { q in q.observed.map { (run: q.run ?? "", observed: $0, predicted: q.predicted, low: q.low, high: q.high) } }
-                if !points.isEmpty {
-                    var h = StudyFits.Holdout(law: law.title, fittedRuns: p.fittedRuns, predictions: points.map { ($0.run, $0.observed, $0.predicted) },
-                                              meanAbsRelativeError: points.map { abs($0.predicted - $0.observed) / $0.observed }.reduce(0, +) / Double(points.count))
-                    for q in points { h.intervals[q.run] = (q.low, q.high) }
-                    h.intervalLevel = p.level
-                    out.holdout = h
-                }
-            }
-            if let h = f.holdout, out.holdout == nil || (out.holdout?.intervalLevel == nil && f.law == "chinchilla") {
-                out.holdout = .init(law: law.title, fittedRuns: h.fittedRuns, predictions: h.predictions.map { ($0.run, $0.observed, $0.predicted) },
-                                    meanAbsRelativeError: h.meanAbsRelativeError)
             }
         }
         return out

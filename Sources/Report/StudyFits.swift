@@ -59,6 +59,8 @@ public struct StudyFits: Sendable {
         /// Prediction interval per held-out run (bootstrap), when the fit gave them.
         public var intervals: [String: (low: Double, high: Double)] = [:]
         public var intervalLevel: Double?
+        /// Whether the law's parameters are identified (else the check tests predictions only).
+        public var lawIdentified = true
     }
 
     public struct Annealing: Sendable {

@@ -86,6 +86,14 @@ import Training
         #expect(p.runs.allSatisfy { $0.config.training.evalInterval == 8 })
     }
 
+    @Test func runsThatDifferOnlyByAGridValueGetDifferentNames() throws {
+        let yaml = tinySweepYAML(name: "t", text: text) + "\ngrid:\n  training.schedule.kind: [wsd, power]\n  seed: [1, 2]\n"
+        let p = try plan(yaml)
+        let names = p.runs.map(\.config.name)
+        #expect(Set(names).count == names.count, "\(names)")
+        #expect(names.contains { $0.hasSuffix("-power-seed2") } && names.contains { $0.hasSuffix("-wsd-seed1-trunk") }, "\(names)")
+    }
+
     @Test func validationNeverTakesMoreThanATenthOfTraining() throws {
         // 40 eval batches cost about 13 training steps: a 16-step interval (what 10 points in the
         // 100-step branch ask for, rounded) would spend 80% of the run evaluating.

@@ -113,7 +113,7 @@ public enum Planner {
             let shortest = resolved[members[0]].config.training.steps
             var configs = members.map { resolved[$0].config }
             for j in configs.indices {
-                configs[j].name = "\(sweep.name)-\(resolved[members[j]].family)-V\(configs[j].model.vocabSize)-D\(configs[j].training.steps * configs[j].tokensPerStep)"
+                configs[j].name = "\(sweep.name)-\(resolved[members[j]].family)-V\(configs[j].model.vocabSize)-D\(configs[j].training.steps * configs[j].tokensPerStep)" + gridLabel(configs[j], sweep)
                 try setValidation(&configs[j], shortestSteps: shortest, points: sweep.validationPoints)
                 try check(configs[j], what: "run \(configs[j].name)", sweep: sweep)
             }
@@ -127,7 +127,7 @@ public enum Planner {
                                                reason: "run \(configs[0].name) is too short to branch: its decay would start at step 0")
                 }
                 var trunk = configs.last!
-                trunk.name = "\(sweep.name)-\(resolved[members.last!].family)-V\(trunk.model.vocabSize)-trunk"
+                trunk.name = "\(sweep.name)-\(resolved[members.last!].family)-V\(trunk.model.vocabSize)" + gridLabel(trunk, sweep) + "-trunk"
                 // The trunk's id leaves out its length, so adding a longer run extends the same trunk.
                 var identity = trunk
                 identity.training.steps = 1
@@ -253,6 +253,20 @@ public enum Planner {
             let n = Double(params == .total ? acc.nParamsTotal : acc.nParamsNonEmbedding)
             return ratios.map { Length(steps: steps($0 * n), requested: $0 * n, budget: nil) }
         }
+    }
+
+    /// The grid values a run's name does not already show (shape, V and D are in it), so runs that
+    /// differ only by, say, schedule or seed get different names: `-wsd`, `-seed2`, `-lr0.003`.
+    static func gridLabel(_ c: RunConfig, _ sweep: SweepConfig) -> String {
+        let shown: Set<String> = ["model.d_model", "model.n_layer", "model.n_head", "model.vocab_size", "training.steps"]
+        let keys = sweep.grid.map(\.key).filter { !shown.contains($0) }
+        guard !keys.isEmpty else { return "" }
+        let values = ConfigValues.values(c, keys: keys)
+        return keys.map { key -> String in
+            let value = String((values[key] ?? "").map { $0.isLetter || $0.isNumber || ".+_=".contains($0) ? $0 : "_" })
+            let last = key.split(separator: ".").last.map(String.init) ?? key
+            return Double(value) != nil ? "-\(last)\(value)" : "-\(value)"
+        }.joined()
     }
 
     /// Largest share of a run's compute that validation may take. One evaluation of
