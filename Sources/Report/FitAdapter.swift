@@ -57,23 +57,33 @@ public enum FitAdapter {
         }
         let finalCSV = header + runs.map { row($0, c: $0.flops) }.joined(separator: "\n") + "\n"
 
-        if sizes >= 3 || lengths >= 3 { plans.append((.kaplan, finalCSV)) }
+        // Loss per token does not compare across vocabularies (a token of a larger vocabulary holds
+        // more text): laws of N, D and C over the loss are fitted only when every run has one V.
+        let vocabs = Set(runs.compactMap(\.vocabSize)).count
+        let perTokenWhy = vocabs > 1 ? "the runs have \(vocabs) vocabulary sizes, and loss per token does not compare across them (compare bits per byte, or fit one vocabulary at a time)" : nil
+        if let why = perTokenWhy {
+            for law in ["kaplan", "chinchilla-isoflop", "chinchilla", "chinchilla-envelope"] { skipped.append((law, why)) }
+        }
+
+        if perTokenWhy != nil {}
+        else if sizes >= 3 || lengths >= 3 { plans.append((.kaplan, finalCSV)) }
         else { skipped.append(("kaplan", "needs 3 or more model sizes or token counts among finished runs; found \(sizes) and \(lengths)")) }
 
         // Approach 2 groups runs by their planned budget when the sweep gives one.
         let budgets = isoflopGroups(runs)
         let usable = budgets.filter { Set($0.runs.compactMap(\.nParams)).count >= 3 }
-        if usable.count >= 3 {
+        if perTokenWhy != nil {}
+        else if usable.count >= 3 {
             let csv = header + budgets.flatMap { g in g.runs.map { row($0, c: g.compute) } }.joined(separator: "\n") + "\n"
             plans.append((.chinchillaIsoFLOP, csv))
         } else {
             skipped.append(("chinchilla-isoflop", "needs 3 or more compute budgets with 3 or more model sizes each; found \(usable.count) (of \(budgets.count) budgets)"))
         }
 
-        if runs.count >= 10 && sizes >= 3 && lengths >= 3 { plans.append((.chinchilla, finalCSV)) }
+        if perTokenWhy != nil {}
+        else if runs.count >= 10 && sizes >= 3 && lengths >= 3 { plans.append((.chinchilla, finalCSV)) }
         else { skipped.append(("chinchilla", "approach 3 needs 10 or more finished runs over 3 or more model sizes and 3 or more token counts; found \(runs.count) runs, \(sizes) sizes, \(lengths) token counts")) }
 
-        let vocabs = Set(runs.compactMap(\.vocabSize)).count
         if runs.count >= 12 && vocabs >= 3 {
             let csv = header + runs.map { row($0, c: $0.flops, n: $0.nParamsNonEmbedding) }.joined(separator: "\n") + "\n"
             plans.append((.vocab, csv))
@@ -83,7 +93,8 @@ public enum FitAdapter {
 
         // Curve laws: approach 1 over model sizes; annealing within one model size.
         let curveRuns = runs.filter { (study.curves[$0.id]?.valLoss.compactMap { $0 }.count ?? 0) >= 2 }
-        if Set(curveRuns.compactMap(\.nParams)).count >= 3 {
+        if perTokenWhy != nil {}
+        else if Set(curveRuns.compactMap(\.nParams)).count >= 3 {
             plans.append((.chinchillaEnvelope, curvesCSV(curveRuns, study)))
         } else if !curveRuns.isEmpty {
             skipped.append(("chinchilla-envelope", "needs training curves of 3 or more model sizes; found \(Set(curveRuns.compactMap(\.nParams)).count)"))

@@ -62,6 +62,19 @@ func inlineSVGs(_ html: String) -> [String] {
         #expect(fits.laws.contains { $0.key == "annealing" })
     }
 
+    @Test func lawsOfLossPerTokenAreNotFittedAcrossVocabularies() throws {
+        var study = try StudyReader.read(try RealStudy.url().path)
+        let before = FitAdapter.fitAll(study)
+        #expect(before.laws.contains { $0.key == "kaplan" || $0.key == "chinchilla" }, "the real study supports a loss law")
+        // Half the runs now claim another vocabulary: their losses per token no longer compare.
+        for i in study.runs.indices where i % 2 == 0 { study.runs[i].vocabSize = 1024 }
+        let after = FitAdapter.fitAll(study)
+        for key in ["kaplan", "chinchilla", "chinchilla-isoflop", "chinchilla-envelope"] {
+            #expect(!after.laws.contains { $0.key == key }, "\(key) fitted across vocabularies")
+            #expect(after.skipped.contains { $0.law == key && $0.reason.contains("vocabulary sizes") })
+        }
+    }
+
     @Test func sweepLayoutReadsTheSameRuns() throws {
         let runsStudy = try StudyReader.read(try RealStudy.url().path)
         let sweep = try RealStudy.sweepLayout()
