@@ -60,45 +60,42 @@ public enum FitAdapter {
         // Loss per token does not compare across vocabularies (a token of a larger vocabulary holds
         // more text): laws of N, D and C over the loss are fitted only when every run has one V.
         let vocabs = Set(runs.compactMap(\.vocabSize)).count
-        let perTokenWhy = vocabs > 1 ? "the runs have \(vocabs) vocabulary sizes, and loss per token does not compare across them (compare bits per byte, or fit one vocabulary at a time)" : nil
-        if let why = perTokenWhy {
-            for law in ["kaplan", "chinchilla-isoflop", "chinchilla", "chinchilla-envelope"] { skipped.append((law, why)) }
+        let perTokenLaws: Set<LawName> = [.kaplan, .chinchillaIsoFLOP, .chinchilla, .chinchillaEnvelope]
+        /// Plans `law` when the data support it, else records why not (`why` nil: say nothing).
+        func decide(_ law: LawName, _ supported: Bool, _ why: @autoclosure () -> String?, _ csv: () -> String) {
+            if vocabs > 1, perTokenLaws.contains(law) {
+                skipped.append((law.rawValue, "the runs have \(vocabs) vocabulary sizes, and loss per token does not compare across them (compare bits per byte, or fit one vocabulary at a time)"))
+            } else if supported {
+                plans.append((law, csv()))
+            } else if let why = why() {
+                skipped.append((law.rawValue, why))
+            }
         }
 
-        if perTokenWhy != nil {}
-        else if sizes >= 3 || lengths >= 3 { plans.append((.kaplan, finalCSV)) }
-        else { skipped.append(("kaplan", "needs 3 or more model sizes or token counts among finished runs; found \(sizes) and \(lengths)")) }
+        decide(.kaplan, sizes >= 3 || lengths >= 3,
+               "needs 3 or more model sizes or token counts among finished runs; found \(sizes) and \(lengths)") { finalCSV }
 
         // Approach 2 groups runs by their planned budget when the sweep gives one.
         let budgets = isoflopGroups(runs)
         let usable = budgets.filter { Set($0.runs.compactMap(\.nParams)).count >= 3 }
-        if perTokenWhy != nil {}
-        else if usable.count >= 3 {
-            let csv = header + budgets.flatMap { g in g.runs.map { row($0, c: g.compute) } }.joined(separator: "\n") + "\n"
-            plans.append((.chinchillaIsoFLOP, csv))
-        } else {
-            skipped.append(("chinchilla-isoflop", "needs 3 or more compute budgets with 3 or more model sizes each; found \(usable.count) (of \(budgets.count) budgets)"))
+        decide(.chinchillaIsoFLOP, usable.count >= 3,
+               "needs 3 or more compute budgets with 3 or more model sizes each; found \(usable.count) (of \(budgets.count) budgets)") {
+            header + budgets.flatMap { g in g.runs.map { row($0, c: g.compute) } }.joined(separator: "\n") + "\n"
         }
 
-        if perTokenWhy != nil {}
-        else if runs.count >= 10 && sizes >= 3 && lengths >= 3 { plans.append((.chinchilla, finalCSV)) }
-        else { skipped.append(("chinchilla", "approach 3 needs 10 or more finished runs over 3 or more model sizes and 3 or more token counts; found \(runs.count) runs, \(sizes) sizes, \(lengths) token counts")) }
+        decide(.chinchilla, runs.count >= 10 && sizes >= 3 && lengths >= 3,
+               "approach 3 needs 10 or more finished runs over 3 or more model sizes and 3 or more token counts; found \(runs.count) runs, \(sizes) sizes, \(lengths) token counts") { finalCSV }
 
-        if runs.count >= 12 && vocabs >= 3 {
-            let csv = header + runs.map { row($0, c: $0.flops, n: $0.nParamsNonEmbedding) }.joined(separator: "\n") + "\n"
-            plans.append((.vocab, csv))
-        } else if vocabs > 1 {
-            skipped.append(("vocab", "needs 12 or more finished runs over 3 or more vocabulary sizes; found \(runs.count) runs, \(vocabs) sizes"))
+        decide(.vocab, runs.count >= 12 && vocabs >= 3,
+               vocabs > 1 ? "needs 12 or more finished runs over 3 or more vocabulary sizes; found \(runs.count) runs, \(vocabs) sizes" : nil) {
+            header + runs.map { row($0, c: $0.flops, n: $0.nParamsNonEmbedding) }.joined(separator: "\n") + "\n"
         }
 
         // Curve laws: approach 1 over model sizes; annealing within one model size.
         let curveRuns = runs.filter { (study.curves[$0.id]?.valLoss.compactMap { $0 }.count ?? 0) >= 2 }
-        if perTokenWhy != nil {}
-        else if Set(curveRuns.compactMap(\.nParams)).count >= 3 {
-            plans.append((.chinchillaEnvelope, curvesCSV(curveRuns, study)))
-        } else if !curveRuns.isEmpty {
-            skipped.append(("chinchilla-envelope", "needs training curves of 3 or more model sizes; found \(Set(curveRuns.compactMap(\.nParams)).count)"))
-        }
+        let curveSizes = Set(curveRuns.compactMap(\.nParams)).count
+        decide(.chinchillaEnvelope, curveSizes >= 3,
+               curveRuns.isEmpty ? nil : "needs training curves of 3 or more model sizes; found \(curveSizes)") { curvesCSV(curveRuns, study) }
 
         var fits = StudyFits()
         fits.origin = "fitted by the report to the finished runs (approach 3 from every \(Self.reportGridStride)th start of the Hoffmann grid; scalelab fit uses all of it)"

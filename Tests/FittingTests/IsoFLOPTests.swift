@@ -33,6 +33,26 @@ import Support
         }
     }
 
+    @Test func exponentIntervalIsTheRegressionSlopeInterval() throws {
+        // N_opt = C^0.5 with log-residuals +δ, −2δ, +δ at log C = 0, 1, 2 (units of ln 10):
+        // slope stays 0.5, RSS = 6δ², Sxx = 2 (ln 10)², SE = √(6δ² / 1 / Sxx), t(1 dof) = 12.706.
+        let d = 0.05, c: [Double] = [1, 10, 100]
+        let n = zip(c, [d, -2 * d, d]).map { Foundation.pow($0, 0.5) * Foundation.exp($1) }
+        let law = try #require(PowerLaw(x: c, y: n))
+        #expect(abs(law.exponent - 0.5) < 1e-12)
+        let se = (6 * d * d / (2 * Foundation.log(10) * Foundation.log(10))).squareRoot()
+        let ci = try #require(law.exponentInterval(points: 3))
+        #expect(abs(ci[0] - (0.5 - 12.706 * se)) < 1e-9 && abs(ci[1] - (0.5 + 12.706 * se)) < 1e-9, "\(ci) vs SE \(se)")
+        // Two points: a line through both has no error estimate, so no interval.
+        #expect(try #require(PowerLaw(x: [1, 10], y: [1, 3])).exponentInterval(points: 2) == nil)
+    }
+
+    @Test func aWideExponentIntervalIsOnlyWeaklyDetermined() {
+        let g = Goodness.of(observed: [1, 2, 3], predicted: [1, 2, 3], objective: 0)
+        #expect(IsoFLOPLaw.verdict(a: 0.5, used: 4, total: 4, goodness: g, interval: [0.45, 0.55]).level == .trustworthy)
+        #expect(IsoFLOPLaw.verdict(a: 0.64, used: 4, total: 4, goodness: g, interval: [0.13, 1.15]).level == .weaklyDetermined)
+    }
+
     @Test func budgetsAtTheEdgeAreDroppedWithTheReason() throws {
         let p: [String: Double] = ["E": 1.7, "A": 406, "B": 411, "alpha": 0.34, "beta": 0.28]
         var rows = Self.rows(p, budgets: [1e18, 1e19, 1e20], offsets: [-1, -0.5, 0, 0.5, 1])
