@@ -180,7 +180,8 @@ public enum FitAdapter {
         return (sorted, nil)
     }
 
-    static func curvesCSV(_ runs: [RunRecord], _ study: Study) -> String {
+    /// The curve table the curve laws read (run, step, lr, loss, D, N), from step 1 on.
+    public static func curvesCSV(_ runs: [RunRecord], _ study: Study) -> String {
         var out = "run,step,lr,loss,D,N\n"
         for r in runs {
             guard let c = study.curves[r.id] else { continue }

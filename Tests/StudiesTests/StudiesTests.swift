@@ -80,3 +80,37 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
         #expect(h2.lines().joined().contains("irreducible loss E: 1.5"))
     }
 }
+
+@Suite struct AnnealingCheckTests {
+    /// Curves made by the law itself: fitted on the first two schedules, it must predict the third
+    /// (listed last in results.csv) almost exactly, and name the runs it used.
+    @Test func predictsTheLastRunsCurveFromTheOthers() throws {
+        let truth = LawFit(law: .annealing, params: ["L0": 1.5, "A": 0.8, "alpha": 0.45, "C": 0.25], nPoints: 1,
+                           goodness: .of(observed: [1, 2], predicted: [1, 2], objective: 0), residuals: [], settings: ["lambda": 0.999])
+        let steps = (1...600).map(Double.init), peak = 1e-2
+        let schedules: [(String, (Double) -> Double)] = [
+            ("constant", { _ in peak }),
+            ("cosine", { s in peak * 0.5 * (1 + cos(Double.pi * s / 600)) }),
+            ("wsd", { s in s <= 480 ? peak : peak * (1 - ((s - 480) / 120).squareRoot()) }),
+        ]
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scalelab-anneal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var results = "run_id,name,status,n_params_total,tokens,final_val_loss\n", curves = "run_id,step,tokens,lr,train_loss,val_loss\n"
+        for (name, lr) in schedules {
+            let rates = steps.map(lr)
+            let loss = AnnealingLaw.predictCurve(truth, steps: steps, lr: rates)
+            results += "\(name)-id,run-\(name),done,10000,\(600 * 64),\(loss.last ?? 0)\n"
+            for i in steps.indices {
+                curves += "\(name)-id,\(Int(steps[i])),\(Int(steps[i]) * 64),\(rates[i]),,\(Int(steps[i]) % 10 == 0 ? String(loss[i]) : "")\n"
+            }
+        }
+        try results.write(to: dir.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
+        try curves.write(to: dir.appendingPathComponent("curves.csv"), atomically: true, encoding: .utf8)
+        let (check, report) = try AnnealingCheck.run(sweepDirectory: dir, options: FitOptions())
+        #expect(check.heldOutRun == "run-wsd" && check.fittedRuns == ["run-constant", "run-cosine"])
+        #expect(check.points == 60)
+        #expect(check.meanAbsRelativeError < 2e-3, "\(check.meanAbsRelativeError)")
+        #expect(report.fits.first?.law == "annealing")
+    }
+}
