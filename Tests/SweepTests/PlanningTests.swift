@@ -94,6 +94,12 @@ import Training
         #expect(names.contains { $0.hasSuffix("-power-seed2") } && names.contains { $0.hasSuffix("-wsd-seed1-trunk") }, "\(names)")
     }
 
+    @Test func aSweptKeyThatIsAlreadyAColumnIsNotRepeated() {
+        let header = ResultsTable.header(sweptKeys: ["seed", "training.schedule.kind"])
+        #expect(header.filter { $0 == "seed" }.count == 1)
+        #expect(header.last == "training.schedule.kind")
+    }
+
     @Test func validationNeverTakesMoreThanATenthOfTraining() throws {
         // 40 eval batches cost about 13 training steps: a 16-step interval (what 10 points in the
         // 100-step branch ask for, rounded) would spend 80% of the run evaluating.

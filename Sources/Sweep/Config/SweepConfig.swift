@@ -127,5 +127,4 @@ public struct StudySettings: Sendable, Equatable {
     public var bootstrap: Int = 0
     /// Compare the fitted E with the corpus's exact entropy rate (synthetic corpora only).
     public var compareFloor: Bool = false
-    public var source: String
 }

@@ -183,7 +183,7 @@ extension SweepConfig {
         // No laws is a study too (a first model, a tokenizer comparison): the report shows the runs.
         let laws = try m["laws"]?.itemsOrOne() ?? []
         var s = StudySettings(title: try need("title").string(), expectedMinutes: try need("expected_minutes").positiveDouble(),
-                              laws: try laws.map { try $0.string() }, lawLocations: laws.map(\.location), source: node.file)
+                              laws: try laws.map { try $0.string() }, lawLocations: laws.map(\.location))
         if let b = m["bootstrap"] {
             s.bootstrap = try b.int()
             guard s.bootstrap >= 0, s.bootstrap <= 10_000 else { throw b.error("must be between 0 and 10000") }
