@@ -126,3 +126,23 @@ import Support
         #expect(Printable.escaped("two\nlines", keepLines: true) == "two\nlines" && Printable.escaped("two\nlines") == "two\\nlines")
     }
 }
+
+@Suite struct ExactYAMLTests {
+    struct Sample: Codable, Equatable {
+        var lr: Double; var small: Double; var big: Double; var whole: Double; var count: Int
+        var names: [String]; var flag: Bool; var missing: String?
+    }
+
+    /// Yams alone writes 0.02257687886816698 as 2.2576878868167e-2; strings that look like other
+    /// types stay quoted, so they read back as strings.
+    @Test func numbersAndStringsReadBackExactly() throws {
+        let value = Sample(lr: 0.02257687886816698, small: 1.2345678901234567e-7, big: 2.000000000000001e12, whole: 4, count: 16,
+                           names: ["shakespeare", "null", "1e5", "yes", "a b", "x: y", "-.inf", ""], flag: true, missing: nil)
+        let text = try ExactYAML.encode(value)
+        let back = try StrictYAML.decode(Sample.self, from: text, file: "t.yaml")
+        #expect(back == value)
+        #expect(back.lr.bitPattern == value.lr.bitPattern && back.small.bitPattern == value.small.bitPattern)
+        #expect(text.contains("lr: 0.02257687886816698"))
+        #expect(text.contains("- shakespeare") || text.contains("[shakespeare"), "a plain name stays plain: \(text)")
+    }
+}

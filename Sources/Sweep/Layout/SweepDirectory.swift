@@ -47,7 +47,7 @@ public struct SweepDirectory: Sendable {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         let file = PlanFile(plan)
         let text = "# The resolved plan of sweep \(plan.name), written by `scalelab sweep`: every run's config by run id.\n"
-            + (try YAMLEncoder().encode(file))
+            + (try ExactYAML.encode(file))
         try AtomicFile.write(text, to: planURL)
     }
 

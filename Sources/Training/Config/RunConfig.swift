@@ -228,8 +228,8 @@ extension RunConfig {
         return .mapping(mapping)
     }
 
-    /// The resolved config as YAML, every value explicit.
+    /// The resolved config as YAML, every value explicit and every number exact.
     public func yaml() throws -> String {
-        try YAMLEncoder().encode(self)
+        try ExactYAML.encode(self)
     }
 }
