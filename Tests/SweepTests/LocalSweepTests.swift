@@ -67,6 +67,55 @@ import Testing
         }
     }
 
+    /// A second sweep beside the first copies the runs it shares (same run ids) instead of training
+    /// them, extends the shared trunk for its longer run, and that run equals, bit for bit, the
+    /// same run of a sweep that trained everything itself. The power-law learning rate has 17
+    /// significant digits, which the plan's YAML must keep for the ids and the runs to agree.
+    @Test func aSweepCopiesTheRunsItSharesWithASiblingAndExtendsItsTrunk() throws {
+        let dir = scratch("share")
+        let text = try wordsFile(in: dir)
+        let lr = "lr: {power_law: {anchor_params: 3000, anchor_lr: 1.0e-2, exponent: -0.3, params: non_embedding}}"
+        let quiet = SweepProgress(interactive: false, write: { _ in })
+        let first = SweepDirectory(dir.appendingPathComponent("runs/first"))
+        _ = try LocalExecutor.run(try SweepConfig.parse(yaml: tinySweepYAML(name: "first", text: text, extra: lr), source: "a.yaml"),
+                                  directory: first, options: .init(jobs: 1, threads: 1), progress: quiet)
+        let firstPlan = try first.readPlan()
+        #expect(firstPlan.runs.contains { $0.config.training.lr.description.count > 12 }, "an lr with many digits")
+
+        let longer = tinySweepYAML(name: "second", text: text, extra: lr).replacingOccurrences(of: "tokens: [25600, 51200]", with: "tokens: [25600, 51200, 76800]")
+        let config = try SweepConfig.parse(yaml: longer, source: "b.yaml")
+        let second = SweepDirectory(dir.appendingPathComponent("runs/second"))
+        let lines = Lines()
+        _ = try LocalExecutor.run(config, directory: second, options: .init(jobs: 1, threads: 1),
+                                  progress: SweepProgress(interactive: false, write: { lines.append($0) }))
+        let plan = try second.readPlan()
+        let shared = plan.runs.filter { $0.role == .run && firstPlan.runsByID[$0.id] != nil }
+        #expect(shared.count == 4, "the first sweep's 4 runs are the second's too")
+        for r in shared {
+            #expect(second.origin(r.id) == "first")
+            let a = try String(contentsOf: first.runDirectory(r.id).appendingPathComponent("metrics.csv"), encoding: .utf8)
+            let b = try String(contentsOf: second.runDirectory(r.id).appendingPathComponent("metrics.csv"), encoding: .utf8)
+            #expect(a == b)
+        }
+        #expect(lines.all.contains { $0.contains("4 run(s) and 2 trunk(s) copied from sweep first") }, "\(lines.all)")
+        for trunk in plan.runs where trunk.role == .trunk { #expect(second.origin(trunk.id) == "first", "trunk extended, not retrained") }
+
+        // The longer runs, from extended trunks, equal those of a sweep that trained all by itself.
+        let alone = SweepDirectory(dir.appendingPathComponent("alone/second"))
+        _ = try LocalExecutor.run(config, directory: alone, options: .init(jobs: 1, threads: 1), progress: quiet)
+        let new = plan.runs.filter { $0.role == .run && firstPlan.runsByID[$0.id] == nil }
+        #expect(new.count == 2)
+        for r in new {
+            #expect(second.origin(r.id) == nil)
+            // Every column but the last (wall-clock seconds).
+            func numbers(_ d: SweepDirectory) throws -> [[String]] {
+                CSV.parse(try String(contentsOf: d.runDirectory(r.id).appendingPathComponent("metrics.csv"), encoding: .utf8)).map { Array($0.dropLast()) }
+            }
+            let a = try numbers(alone), b = try numbers(second)
+            #expect(a.count > 10 && a == b, "run \(r.id)")
+        }
+    }
+
     @Test func aDivergedRunIsRecordedAndTheSweepGoesOn() throws {
         let dir = scratch("diverge")
         let text = try wordsFile(in: dir)
@@ -132,4 +181,12 @@ import Testing
         #expect(r.status != 0 && r.stderr.contains("in use by pid \(getpid())"), "\(r.stderr)")
         withExtendedLifetime(held) {}
     }
+}
+
+/// Progress lines collected from the sweep's worker threads.
+final class Lines: @unchecked Sendable {
+    private var lines: [String] = []
+    private let lock = NSLock()
+    func append(_ s: String) { lock.lock(); lines.append(s); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
 }

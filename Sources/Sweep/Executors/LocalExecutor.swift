@@ -38,9 +38,11 @@ public enum LocalExecutor {
             let newChoices = LRTuning.choices(plan.runs, directory: directory)
             if newChoices != choices { choices = newChoices; plan = try Planner.plan(sweep, lrChoices: choices); continue }
             try directory.write(plan)
-            let todo = plan.runs.filter {
-                let s = directory.status(of: $0)
-                return s == .pending || s == .interrupted || (s == .failed && options.retryFailed)
+            let (todo, adopted) = directory.runsToTrain(plan.runs, retryFailed: options.retryFailed)
+            if !adopted.isEmpty {
+                let from = Set(adopted.values).sorted().joined(separator: ", ")
+                let trunks = plan.runs.filter { $0.role == .trunk && adopted[$0.id] != nil }.count
+                progress.write("[sweep] \(plan.name): \(adopted.count - trunks) run(s) and \(trunks) trunk(s) copied from sweep \(from) (same run ids)\n")
             }
             let ids = Set(todo.map(\.id))
             if todo.isEmpty || ids == previous { break }

@@ -70,11 +70,7 @@ public enum SlurmExecutor {
             choices = plan.lrChoices
             try directory.write(plan)
             let queued = try activeRunIDs(directory)
-            let todo = plan.runs.filter { r in
-                guard !queued.contains(r.id) else { return false }
-                let s = directory.status(of: r)
-                return s == .pending || s == .interrupted || (s == .failed && options.retryFailed)
-            }
+            let todo = directory.runsToTrain(plan.runs, retryFailed: options.retryFailed).todo.filter { !queued.contains($0.id) }
             if options.retryFailed { for r in todo { directory.clearOutcome(r.id) } }
             let first = todo.filter { $0.role != .run }, second = todo.filter { $0.role == .run }
             var jobs: [Job] = []
