@@ -42,6 +42,7 @@ public enum ScalingFit {
             var lawFits = try fitLaw(law, set.observations, options: request.options)
             for k in lawFits.indices {
                 let v = lawFits[k].variable
+                if !request.selection.columns.isEmpty { lawFits[k].columns = request.selection.columns }
                 if let fraction = request.options.holdoutFraction {
                     lawFits[k].holdout = try Holdout.evaluate(law: law, variable: v, set.observations, fraction: fraction, options: request.options)
                 }

@@ -33,6 +33,8 @@ public struct Headline: Codable, Sendable {
     public var exponentB: Estimate?
     /// Approach 3's a beside approach 2's, when both were fitted.
     public var exponentAApproach3: Estimate?
+    /// a with N counted without embeddings and C = 6·N_ne·D (Kaplan's count; lab 04), when fitted.
+    public var exponentANonEmbedding: Estimate?
     /// D_opt / N_opt at the largest budget of the study.
     public var tokensPerParameter: Estimate?
     public var fittedE: Estimate?
@@ -68,6 +70,7 @@ public struct Headline: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case exponentA = "exponent_a", exponentB = "exponent_b", exponentAApproach3 = "exponent_a_approach3"
+        case exponentANonEmbedding = "exponent_a_non_embedding"
         case tokensPerParameter = "tokens_per_parameter", fittedE = "fitted_E", trueE = "true_E", predictions, verdicts
         case bestRun = "best_run", lawsNotFitted = "laws_not_fitted", annealing
     }
@@ -75,11 +78,19 @@ public struct Headline: Codable, Sendable {
     public init() {}
 
     public init(fit report: FitReport) {
+        func nonEmbedding(_ f: LawFit) -> Bool { f.columns?["N"] == "n_params_non_embedding" }
         for f in report.fits {
-            if let v = f.diagnostics?.verdict { verdicts[f.law + (f.variable.map { " (\($0))" } ?? "")] = v.level.rawValue + (v.reason.isEmpty ? "" : ": \(v.reason)") }
+            let label = f.law + (f.variable.map { " (\($0))" } ?? "") + (nonEmbedding(f) ? " (non-embedding N)" : "")
+            if let v = f.diagnostics?.verdict { verdicts[label] = v.level.rawValue + (v.reason.isEmpty ? "" : ": \(v.reason)") }
         }
-        let isoflop = report.fits.first { $0.law == LawName.chinchillaIsoFLOP.rawValue }
-        let approach3 = report.fits.first { $0.law == LawName.chinchilla.rawValue }
+        let kaplanCount = report.fits.filter(nonEmbedding)
+        if let f = kaplanCount.first(where: { $0.law == LawName.chinchillaIsoFLOP.rawValue }) {
+            exponentANonEmbedding = Self.estimate(f, "a")
+        } else if let f = kaplanCount.first(where: { $0.law == LawName.chinchilla.rawValue }) {
+            exponentANonEmbedding = Self.estimate(f, "a", derivedFrom: ["alpha", "beta"])
+        }
+        let isoflop = report.fits.first { $0.law == LawName.chinchillaIsoFLOP.rawValue && !nonEmbedding($0) }
+        let approach3 = report.fits.first { $0.law == LawName.chinchilla.rawValue && !nonEmbedding($0) }
         if let f = isoflop {
             exponentA = Self.estimate(f, "a"); exponentB = Self.estimate(f, "b")
             if let budgets = f.budgets?.filter({ $0.excluded == nil && $0.nOpt != nil }), let top = budgets.max(by: { $0.compute < $1.compute }),
@@ -134,6 +145,7 @@ public struct Headline: Codable, Sendable {
         show("N_opt ∝ C^a, a", exponentA)
         show("D_opt ∝ C^b, b", exponentB)
         show("approach 3's a", exponentAApproach3)
+        show("a with non-embedding N and C = 6·N_ne·D (Kaplan's count)", exponentANonEmbedding)
         show("compute-optimal tokens per parameter at the largest budget", tokensPerParameter, digits: 3)
         show("irreducible loss E", fittedE, digits: 4)
         if let t = trueE {

@@ -64,21 +64,24 @@ public enum StudyRunner {
             // is reported with its reason and the others still stand.
             var merged = FitReport(source: directory.url.path, fits: [], runsUsed: [], runsExcluded: [])
             for law in laws {
-                do {
-                    let r: FitReport
-                    if law == .annealing {
-                        // Fitted on all runs but the last, which it predicts (lab 03).
-                        let (check, report) = try AnnealingCheck.run(sweepDirectory: directory.url, options: fitOptions)
-                        annealing = check; r = report
-                    } else {
-                        r = try ScalingFit.run(FitRequest(path: directory.url.path, laws: [law], options: fitOptions))
+                for count in entry.settings.parameterCounts where law != .annealing || count == .total {
+                    let name = law.rawValue + (count == .total ? "" : " (\(count.rawValue) parameters)")
+                    do {
+                        let r: FitReport
+                        if law == .annealing {
+                            // Fitted on all runs but the last, which it predicts (lab 03).
+                            let (check, report) = try AnnealingCheck.run(sweepDirectory: directory.url, options: fitOptions)
+                            annealing = check; r = report
+                        } else {
+                            r = try ScalingFit.run(FitRequest(path: directory.url.path, laws: [law], selection: Self.selection(count), options: fitOptions))
+                        }
+                        merged.fits += r.fits
+                        merged.runsUsed += r.runsUsed.filter { !merged.runsUsed.contains($0) }
+                        merged.runsExcluded += r.runsExcluded.filter { !merged.runsExcluded.contains($0) }
+                    } catch {
+                        failedLaws[name] = "\(error)"
+                        say("\(name) could not be fitted: \(error)")
                     }
-                    merged.fits += r.fits
-                    merged.runsUsed += r.runsUsed.filter { !merged.runsUsed.contains($0) }
-                    merged.runsExcluded += r.runsExcluded.filter { !merged.runsExcluded.contains($0) }
-                } catch {
-                    failedLaws[law.rawValue] = "\(error)"
-                    say("\(law.rawValue) could not be fitted: \(error)")
                 }
             }
             if !merged.fits.isEmpty {
@@ -101,6 +104,15 @@ public enum StudyRunner {
         return Outcome(directory: directory.url, report: report.html, fitFile: fitURL?.path, fit: fit, headline: headline,
                        sweepSeconds: sweep.wallSeconds, wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18,
                        failedRuns: failed)
+    }
+
+    /// The results.csv columns a parameter count reads: Kaplan's non-embedding N goes with his
+    /// compute C = 6·N_ne·D (`flops_kaplan`); runs stay grouped by the budget that planned them.
+    static func selection(_ count: ParamCount) -> DataSelection {
+        switch count {
+        case .total: return DataSelection()
+        case .nonEmbedding: return DataSelection(columns: ["N": "n_params_non_embedding", "C": "flops_kaplan"])
+        }
     }
 
     /// The exact floor of the validation text in the loss's unit (nats per token = per byte, for

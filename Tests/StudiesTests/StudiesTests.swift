@@ -79,6 +79,19 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
         #expect(h2.fittedE?.undetermined == nil && h2.fittedE?.value == 1.5)
         #expect(h2.lines().joined().contains("irreducible loss E: 1.5"))
     }
+
+    /// Lab 04: the fit with Kaplan's non-embedding count is reported beside, never instead of,
+    /// the fit with all parameters, whichever comes first in fit.json.
+    @Test func theNonEmbeddingFitIsReportedBesideTheTotalOne() {
+        var kaplan = fit(.chinchillaIsoFLOP, params: ["a": 0.9, "b": 0.1, "k_N": 1, "k_D": 1], verdict: .trustworthy)
+        kaplan.columns = ["N": "n_params_non_embedding", "C": "flops_kaplan"]
+        let total = fit(.chinchillaIsoFLOP, params: ["a": 0.5, "b": 0.5, "k_N": 1, "k_D": 1], verdict: .trustworthy)
+        let h = Headline(fit: FitReport(source: "x", fits: [kaplan, total], runsUsed: [], runsExcluded: []))
+        #expect(h.exponentA?.value == 0.5 && h.exponentANonEmbedding?.value == 0.9)
+        let text = h.lines().joined(separator: "\n")
+        #expect(text.contains("N_opt ∝ C^a, a: 0.5") && text.contains("(Kaplan's count): 0.9"), "\(text)")
+        #expect(h.verdicts.keys.contains("chinchilla-isoflop (non-embedding N)") && h.verdicts.keys.contains("chinchilla-isoflop"))
+    }
 }
 
 @Suite struct AnnealingCheckTests {

@@ -56,6 +56,19 @@ import Training
         #expect(p.rows.map(\.config.model.dModel) == [16])
     }
 
+    /// A budget written with its widths trains only those (lab 09's single 4× run), whatever the
+    /// span says; a width the sweep does not have is an error before anything runs.
+    @Test func aBudgetWithNamedWidthsTrainsOnlyThose() throws {
+        let iso = "isoflop: {budgets: [1.2e+10, {compute: 4.8e+10, d_model: [32]}], convention: 6N, span: 2}"
+        let yaml = tinySweepYAML(name: "t", text: text).replacingOccurrences(of: "tokens: [25600, 51200]\nwsd_branches: true", with: iso)
+        let p = try plan(yaml)
+        #expect(p.rows.map { "\($0.config.model.dModel)@\($0.budget!)" }.sorted() == ["16@12000000000.0", "32@48000000000.0"])
+        let bad = yaml.replacingOccurrences(of: "d_model: [32]}", with: "d_model: [40]}")
+        #expect { try plan(bad) } throws: { "\($0)".contains("names d_model 40, which no size of the sweep has") }
+        let twice = yaml.replacingOccurrences(of: "{compute: 4.8e+10, d_model: [32]}", with: "1.2e+10")
+        #expect { try plan(twice) } throws: { "\($0)".contains("listed twice") }
+    }
+
     @Test func familyFromParameterTargetsPicksTheClosestShape() throws {
         let yaml = tinySweepYAML(name: "t", text: text).replacingOccurrences(of: "d_model: [16, 32]", with: "params_non_embedding: [3000, 25000]")
         let p = try plan(yaml)

@@ -50,10 +50,13 @@ public struct LawFit: Codable, Sendable {
     public var rollout: RolloutReport?
     /// Prediction intervals for the runs of the largest compute, from a fit without them.
     public var predictionInterval: PredictionIntervalReport?
+    /// Input columns read for quantities other than the defaults (`--map`), e.g. N from
+    /// `n_params_non_embedding` and C from `flops_kaplan`: Kaplan's parameter count.
+    public var columns: [String: String]?
 
     enum CodingKeys: String, CodingKey {
         case law, variable, params, ci95, bootstrap, derived, goodness, residuals, settings, notes, budgets, holdout
-        case diagnostics, range, rollout
+        case diagnostics, range, rollout, columns
         case nPoints = "n_points", bootstrapSamples = "bootstrap_samples", predictionInterval = "prediction_interval"
     }
 

@@ -44,6 +44,10 @@ public enum LengthAxis: Sendable, Equatable {
 public struct IsoFLOPAxis: Sendable, Equatable {
     public var budgets: [Double]
     public var convention: FlopConvention
+    /// Budgets written as `{compute: C, d_model: [..]}` train only those widths (for example one
+    /// large run at 4× the largest profile's compute, predicted from the profiles); the span
+    /// rule does not apply to them.
+    public var dModelsAtBudget: [Double: [Int]] = [:]
     /// Keep, per budget, only sizes within a factor `span` of the expected optimum
     /// N_opt = √(C / (6·tokens_per_param)); nil keeps every size.
     public var span: Double?
@@ -127,4 +131,7 @@ public struct StudySettings: Sendable, Equatable {
     public var bootstrap: Int = 0
     /// Compare the fitted E with the corpus's exact entropy rate (synthetic corpora only).
     public var compareFloor: Bool = false
+    /// The parameter counts N the laws are fitted with, each a separate fit of the same runs:
+    /// total (Chinchilla's, with C = 6·N·D) and non-embedding (Kaplan's, with C = 6·N_ne·D).
+    public var parameterCounts: [ParamCount] = [.total]
 }

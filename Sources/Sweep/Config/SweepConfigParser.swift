@@ -175,7 +175,7 @@ extension SweepConfig {
     }
 
     static func parseStudy(_ node: ConfigNode) throws -> StudySettings {
-        let m = try node.requireKeys(["title", "expected_minutes", "laws", "bootstrap", "compare_floor"])
+        let m = try node.requireKeys(["title", "expected_minutes", "laws", "bootstrap", "compare_floor", "parameter_counts"])
         func need(_ key: String) throws -> ConfigNode {
             guard let v = m[key] else { throw node.error("required key is missing", key: "study.\(key)") }
             return v
@@ -189,6 +189,12 @@ extension SweepConfig {
             guard s.bootstrap >= 0, s.bootstrap <= 10_000 else { throw b.error("must be between 0 and 10000") }
         }
         s.compareFloor = try m["compare_floor"]?.bool() ?? false
+        if let p = m["parameter_counts"] {
+            s.parameterCounts = try p.itemsOrOne().map { try choice(ParamCount.self, $0) }
+            guard !s.parameterCounts.isEmpty, Set(s.parameterCounts).count == s.parameterCounts.count else {
+                throw p.error("list each parameter count once: total, non_embedding")
+            }
+        }
         return s
     }
 
@@ -231,7 +237,22 @@ extension SweepConfig {
         guard let c = m["convention"] else {
             throw node.error("required key is missing: name the FLOP convention (6N, 6N_non_embedding or full)", key: "isoflop.convention")
         }
-        var axis = IsoFLOPAxis(budgets: try b.itemsOrOne().map { try $0.positiveDouble() }, convention: try choice(FlopConvention.self, c))
+        var budgets: [Double] = [], widths: [Double: [Int]] = [:]
+        for item in try b.itemsOrOne() {
+            guard case .mapping = item.node else { budgets.append(try item.positiveDouble()); continue }
+            let k = try item.requireKeys(["compute", "d_model"])
+            guard let compute = k["compute"], let d = k["d_model"] else {
+                throw item.error("a budget written as a mapping needs compute: FLOPs and d_model: [widths to train at it]")
+            }
+            let c = try compute.positiveDouble()
+            budgets.append(c)
+            widths[c] = try d.itemsOrOne().map { try $0.positiveInt() }
+        }
+        if let twice = budgets.first(where: { c in budgets.filter { $0 == c }.count > 1 }) {
+            throw b.error("budget \(twice) is listed twice")
+        }
+        var axis = IsoFLOPAxis(budgets: budgets, convention: try choice(FlopConvention.self, c))
+        axis.dModelsAtBudget = widths
         axis.span = try m["span"].map { n in
             let s = try n.double()
             guard s > 1 else { throw n.error("a span is a factor around the expected optimum and must exceed 1, got \(s)") }

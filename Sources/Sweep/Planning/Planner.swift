@@ -46,6 +46,10 @@ public enum Planner {
                     throw ScaleLabError.config(file: sweep.location("isoflop"), key: "isoflop.budgets",
                                                reason: "budget \(sci(budget)) FLOPs (\(iso.convention.rawValue)) is too small for the smallest model: \(best.label) would train \(best.steps) steps, fewer than min_steps \(iso.minSteps)")
                 }
+                if let widths = iso.dModelsAtBudget[budget] {
+                    throw ScaleLabError.config(file: sweep.location("isoflop"), key: "isoflop.budgets",
+                                               reason: "budget \(sci(budget)) names d_model \(widths.map(String.init).joined(separator: ", ")), which no size of the sweep has")
+                }
                 throw ScaleLabError.config(file: sweep.location("isoflop"), key: "isoflop.budgets",
                                            reason: "no size of the family lies within the span \(iso.span.map { "\($0)×" } ?? "") of budget \(sci(budget))'s expected optimum")
             }
@@ -230,7 +234,9 @@ public enum Planner {
             }
             var out: [Length] = []
             for c in iso.budgets {
-                if let span = iso.span {
+                if let widths = iso.dModelsAtBudget[c] {
+                    if !widths.contains(config.model.dModel) { continue }
+                } else if let span = iso.span {
                     let nOpt = (c / (6 * iso.centerTokensPerParam)).squareRoot()
                     let n = Double(iso.convention == .sixN ? acc.nParamsTotal : acc.nParamsNonEmbedding)
                     if n < nOpt / span || n > nOpt * span { continue }
