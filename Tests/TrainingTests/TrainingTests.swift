@@ -279,6 +279,29 @@ func smallConfig(text: URL, steps: Int = 30) throws -> RunConfig {
 }
 
 @Suite struct UniqueTokenTests {
+    /// `data.unique_tokens` trains on the first U tokens of the split only: the same 900-byte
+    /// split as above limited to 320 tokens gives ⌊320 / 16⌋ = 20 windows per epoch, so 42 steps
+    /// × 4 windows repeat them 8.4 times; validation is the whole tail as before.
+    @Test func uniqueTokensLimitsTheTrainingSplitAndTheRestRepeats() throws {
+        let dir = temporaryDirectory("unique-tokens")
+        let url = dir.appendingPathComponent("t.txt")
+        try Data((0..<1_001).map { (i: Int) -> UInt8 in UInt8(97 + (i * 7 + i / 13) % 26) }).write(to: url)
+        var config = try RunConfig.parse(yaml: """
+            name: u
+            threads: 1
+            model: {d_model: 16, n_layer: 1, n_head: 2, context: 16}
+            data: {text: \(url.path), unique_tokens: 320}
+            training: {batch_size: 4, steps: 42, eval_interval: 21, eval_batches: 2, log_interval: 21}
+            """, source: "u.yaml")
+        let summary = try train(config: config, runDirectory: dir.appendingPathComponent("run"))
+        #expect(summary.uniqueTokens == 320 && summary.repeatedTokens == 42 * 4 * 16 - 320)
+        #expect(summary.trainTokensAvailable == 321, "U + 1 tokens: U targets")
+        config.data.uniqueTokens = 5_000
+        #expect { try train(config: config, runDirectory: dir.appendingPathComponent("too-many")) } throws: {
+            "\($0)".contains("data.unique_tokens") && "\($0)".contains("holds 900")
+        }
+    }
+
     @Test func summaryRecordsRepeatsWhenARunOutgrowsItsData() throws {
         let dir = temporaryDirectory("repeats")
         let text = dir.appendingPathComponent("small.txt")

@@ -304,7 +304,7 @@ extension SweepConfig {
     /// Dotted keys a grid may sweep: every leaf of the resolved base, and the optional data keys.
     static func knownRunKeys(_ config: RunConfig) -> [String] {
         var keys = Set(ConfigValues.flatten(config).keys)
-        for k in ["data.corpus", "data.text", "data.tokenizer", "data.train_tokens", "data.val_tokens"] { keys.insert(k) }
+        for k in ["data.corpus", "data.text", "data.tokenizer", "data.train_tokens", "data.val_tokens", "data.unique_tokens"] { keys.insert(k) }
         return keys.sorted()
     }
 }

@@ -81,6 +81,13 @@ public enum Estimator {
     /// text is bytes; token files are 2 or 4 bytes a token; a corpus is counted by loading it
     /// (prepared and tokenized once, then cached).
     static func trainTokens(_ c: RunConfig, cache: inout [String: Int?], problems: inout [String]) -> Int? {
+        if let u = c.data.uniqueTokens {
+            var whole = c
+            whole.data.uniqueTokens = nil
+            guard let all = trainTokens(whole, cache: &cache, problems: &problems) else { return nil }
+            if u > all - 1 { problems.append("\(c.name): data.unique_tokens \(u) exceeds the \(all - 1) training tokens of its data") }
+            return min(u, all - 1)
+        }
         let key = "\(c.data.corpus ?? "")|\(c.data.tokenizer)|\(c.data.text ?? [])|\(c.data.trainTokens ?? "")|\(c.data.valTokens ?? "")|\(c.data.valFraction)|\(c.model.vocabSize)"
         if let known = cache[key] { return known }
         func size(_ p: String) -> Int { (try? FileManager.default.attributesOfItem(atPath: p)[.size] as? Int) ?? 0 }

@@ -72,6 +72,9 @@ public struct DataConfig: Codable, Sendable, Equatable {
     /// token at most once per epoch, so a run of D ≤ U tokens has unique tokens = D) or `random`
     /// (offsets drawn with replacement).
     public var sampling: BatchOrder = .epochs
+    /// Train on only the first U tokens of the training split (a smaller corpus, repeated over
+    /// epochs when D > U: the data-constrained runs of lab 07); validation is unchanged.
+    public var uniqueTokens: Int?
 
     public init(corpus: String? = nil, tokenizer: TokenizerChoice = .bytes, text: [String]? = nil, trainTokens: String? = nil,
                 valTokens: String? = nil, valFraction: Double = 0.1, sampling: BatchOrder = .epochs) {
@@ -82,7 +85,7 @@ public struct DataConfig: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case corpus, tokenizer, text, trainTokens = "train_tokens", valTokens = "val_tokens", valFraction = "val_fraction"
-        case sampling
+        case sampling, uniqueTokens = "unique_tokens"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -97,6 +100,7 @@ public struct DataConfig: Codable, Sendable, Equatable {
         valTokens = try c.decodeIfPresent(String.self, forKey: .valTokens)
         valFraction = try c.decodeIfPresent(Double.self, forKey: .valFraction) ?? valFraction
         sampling = try c.decodeIfPresent(BatchOrder.self, forKey: .sampling) ?? sampling
+        uniqueTokens = try c.decodeIfPresent(Int.self, forKey: .uniqueTokens)
     }
 
     /// The one source this config names (checked by `validate`).
@@ -116,6 +120,7 @@ public struct DataConfig: Codable, Sendable, Equatable {
         }
         if let text, text.isEmpty { throw ScaleLabError.invalidValue(key: "data.text", reason: "the list of files is empty") }
         if valTokens != nil && trainTokens == nil { throw ScaleLabError.invalidValue(key: "data.val_tokens", reason: "needs train_tokens") }
+        if let u = uniqueTokens, u < 1 { throw ScaleLabError.invalidValue(key: "data.unique_tokens", reason: "must be at least 1, got \(u)") }
         guard valFraction > 0 && valFraction < 1 else {
             throw ScaleLabError.invalidValue(key: "data.val_fraction", reason: "must lie strictly between 0 and 1, got \(valFraction)")
         }

@@ -18,7 +18,7 @@ public struct RunData: Sendable {
 
     public static func load(_ config: DataConfig, vocabSize: Int, context: Int, threads: Int = 2,
                             log: (String) -> Void = { _ in }) throws -> RunData {
-        let data: RunData
+        var data: RunData
         switch config.source {
         case let .corpus(corpus):
             data = try loadCorpus(corpus, tokenizer: config.tokenizer, vocabSize: vocabSize, threads: threads, log: log)
@@ -38,6 +38,14 @@ public struct RunData: Sendable {
             } else {
                 data = split(train, fraction: config.valFraction, validationBytes: { _ in nil })
             }
+        }
+        if let u = config.uniqueTokens {
+            // U + 1 tokens hold U targets: non-overlapping windows then serve at most U unique tokens.
+            guard u + 1 <= data.train.count else {
+                throw ScaleLabError.invalidValue(key: "data.unique_tokens", reason: "\(u) tokens asked, but the training split of \(data.source) holds \(data.train.count - 1)")
+            }
+            data = RunData(train: data.train.slice(0..<(u + 1)), validation: data.validation, source: data.source,
+                           tokenizer: data.tokenizer, validationBytes: data.validationBytes)
         }
         for (name, tokens) in [("training", data.train), ("validation", data.validation)] where tokens.count < context + 1 {
             throw ScaleLabError.data(path: data.source,
