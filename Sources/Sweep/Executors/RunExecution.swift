@@ -33,6 +33,12 @@ public enum RunExecution {
             let saved = dir.appendingPathComponent("config.yaml")
             if FileManager.default.fileExists(atPath: saved.path), let previous = try? RunConfig.load(path: saved.path) {
                 config.threads = previous.threads; config.name = previous.name
+            } else if let trunkID = run.trunk,
+                      let trunk = try? RunConfig.load(path: directory.runDirectory(trunkID).appendingPathComponent("config.yaml").path) {
+                // A branch continues its trunk's numbers, so it takes the thread count of the
+                // checkpoint it starts from (a trunk copied from another sweep, or trained under
+                // another schedule before a restart).
+                config.threads = trunk.threads
             }
             let summary: RunSummary
             switch run.role {
