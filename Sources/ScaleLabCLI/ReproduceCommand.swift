@@ -24,19 +24,10 @@ struct ReproduceCommand: ParsableCommand {
     @Flag(help: "Print one JSON object (report path, wall seconds, the headline numbers) instead of text.")
     var json = false
 
-    @Option(help: "Directory that holds sweep directories.")
-    var runsDir = "runs"
-
-    @Option(help: "Runs at once (default: chosen from a measurement of the study's shapes).")
-    var jobs: Int?
-
-    @Option(help: "Threads per run (default: chosen with --jobs).")
-    var threads: Int?
+    @OptionGroup var placement: SweepRunOptions
 
     func validate() throws {
         if !list && name == nil { throw ValidationError("name a study (scalelab reproduce --list shows them)") }
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
@@ -56,7 +47,7 @@ struct ReproduceCommand: ParsableCommand {
         let runs = "\(plan.rows.count) run\(plan.rows.count == 1 ? "" : "s")" + (trunks > 0 ? " (branched from \(trunks) WSD trunks, so about \(trunks) runs' cost)" : "")
         let fits = entry.settings.laws.isEmpty ? "" : ", then fits \(entry.settings.laws.joined(separator: ", "))"
         say("\(runs)\(fits), then the report; about \(Int(entry.settings.expectedMinutes.rounded())) minutes on 2 cores")
-        let outcome = try StudyRunner.run(entry, options: .init(runsDirectory: URL(fileURLWithPath: runsDir), jobs: jobs, threads: threads), say: say)
+        let outcome = try StudyRunner.run(entry, options: .init(runsDirectory: URL(fileURLWithPath: placement.runsDir), jobs: placement.jobs, threads: placement.threads, retryFailed: placement.retryFailed), say: say)
         if json {
             print(try JSONOutput.string(ReproduceJSON(outcome)), terminator: "")
         } else {

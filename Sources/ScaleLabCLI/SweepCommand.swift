@@ -27,20 +27,10 @@ struct SweepCommand: ParsableCommand {
     @Flag(help: "Print the plan and its estimates; run nothing.")
     var dryRun = false
 
-    @Option(help: "Directory that holds sweep directories.")
-    var runsDir = "runs"
+    @OptionGroup var placement: SweepRunOptions
 
     @Option(help: "Where runs execute.")
     var executor: SweepExecutorKind = .local
-
-    @Option(help: "Local: runs at once (default: chosen from a measurement of this sweep's shapes).")
-    var jobs: Int?
-
-    @Option(help: "Threads per run (local default: chosen with --jobs; Slurm: CPUs per task, default 1).")
-    var threads: Int?
-
-    @Flag(help: "Run failed runs again.")
-    var retryFailed = false
 
     @Flag(help: "Slurm: block until the arrays finish, collect results.csv, exit non-zero if a run failed.")
     var wait = false
@@ -55,19 +45,17 @@ struct SweepCommand: ParsableCommand {
     var memMib: Int?
 
     func validate() throws {
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
         let sweep = try SweepConfig.load(path: config, overrides: overrides)
-        let directory = SweepDirectory(URL(fileURLWithPath: runsDir).appendingPathComponent(sweep.name))
+        let directory = SweepDirectory(URL(fileURLWithPath: placement.runsDir).appendingPathComponent(sweep.name))
         if dryRun {
             var plan = try Planner.plan(sweep)
             if !plan.deferred.isEmpty { plan = try Planner.plan(sweep, lrChoices: LRTuning.choices(plan.runs, directory: directory)) }
             let throughput = Throughput()
             var schedule: Schedule?
-            if let jobs, let threads { schedule = Schedule(jobs: jobs, threads: threads, seconds: 0) }
+            if let jobs = placement.jobs, let threads = placement.threads { schedule = Schedule(jobs: jobs, threads: threads, seconds: 0) }
             let estimate = try Estimator.estimate(plan, throughput: throughput, schedule: schedule)
             print(Estimator.table(plan, estimate), terminator: "")
             return
@@ -75,7 +63,7 @@ struct SweepCommand: ParsableCommand {
         switch executor {
         case .local:
             let outcome = try LocalExecutor.run(sweep, directory: directory,
-                                                options: .init(jobs: jobs, threads: threads, retryFailed: retryFailed))
+                                                options: .init(jobs: placement.jobs, threads: placement.threads, retryFailed: placement.retryFailed))
             print(summaryLine(outcome.counts) + String(format: "; %.1f s (engine %.2f s)", outcome.wallSeconds, outcome.engineSeconds))
             print("results: \(directory.resultsURL.path), \(directory.curvesURL.path)")
             if (outcome.counts[.failed] ?? 0) > 0 { throw ExitCode(1) }
@@ -83,9 +71,9 @@ struct SweepCommand: ParsableCommand {
             var options = SlurmExecutor.Options(executable: Self.executablePath())
             options.partition = partition ?? sweep.slurm.partition
             options.time = time ?? sweep.slurm.time
-            options.cpusPerTask = threads ?? sweep.slurm.cpusPerTask
+            options.cpusPerTask = placement.threads ?? sweep.slurm.cpusPerTask
             options.memoryMiB = memMib ?? sweep.slurm.memoryMiB
-            options.retryFailed = retryFailed
+            options.retryFailed = placement.retryFailed
             options.wait = wait
             let outcome = try SlurmExecutor.run(sweep, directory: directory, options: options)
             if wait {
@@ -114,5 +102,25 @@ struct SweepCommand: ParsableCommand {
             if FileManager.default.isExecutableFile(atPath: p) { return p }
         }
         return arg0
+    }
+}
+
+/// The options `sweep` and `reproduce` share: where sweeps live and how runs are placed.
+struct SweepRunOptions: ParsableArguments {
+    @Option(help: "Directory that holds sweep directories.")
+    var runsDir = "runs"
+
+    @Option(help: "Local: runs at once (default: chosen from a measurement of the sweep's shapes).")
+    var jobs: Int?
+
+    @Option(help: "Threads per run (local default: chosen with --jobs; Slurm: CPUs per task, default 1).")
+    var threads: Int?
+
+    @Flag(help: "Run failed runs again.")
+    var retryFailed = false
+
+    func validate() throws {
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 }

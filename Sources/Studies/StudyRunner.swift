@@ -13,8 +13,9 @@ public enum StudyRunner {
         public var runsDirectory: URL
         public var jobs: Int?
         public var threads: Int?
-        public init(runsDirectory: URL, jobs: Int? = nil, threads: Int? = nil) {
-            self.runsDirectory = runsDirectory; self.jobs = jobs; self.threads = threads
+        public var retryFailed: Bool
+        public init(runsDirectory: URL, jobs: Int? = nil, threads: Int? = nil, retryFailed: Bool = false) {
+            self.runsDirectory = runsDirectory; self.jobs = jobs; self.threads = threads; self.retryFailed = retryFailed
         }
     }
 
@@ -47,7 +48,7 @@ public enum StudyRunner {
         let laws = try laws(entry.settings)
         let directory = SweepDirectory(options.runsDirectory.appendingPathComponent(entry.sweep.name))
         let sweep = try LocalExecutor.run(entry.sweep, directory: directory,
-                                          options: .init(jobs: options.jobs, threads: options.threads), progress: progress)
+                                          options: .init(jobs: options.jobs, threads: options.threads, retryFailed: options.retryFailed), progress: progress)
         let failed = (sweep.counts[.failed] ?? 0) + (sweep.counts[.diverged] ?? 0)
         say(String(format: "sweep done in %.1f min", sweep.wallSeconds / 60))
 
