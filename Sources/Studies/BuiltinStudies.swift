@@ -128,5 +128,122 @@ public enum BuiltinStudies {
         validation: {points: 40}
 
         """##,
+        "04-kaplan-vs-chinchilla": ##"""
+        # Lab 04 — Kaplan vs Chinchilla (labs.md, "04 Kaplan vs Chinchilla"): the quickstart's IsoFLOP runs
+        # fitted twice with approach 2: N counted with embeddings and C = 6·N·D (Hoffmann et al.), then
+        # without them and C = 6·N_ne·D (Kaplan et al.). At this scale the embeddings are most of a small
+        # model (d_model 16: 65% of its parameters, d_model 48: 18%), so the two counts disagree on how
+        # fast N_opt grows with compute (Pearce & Song 2024; Porian et al. 2024).
+        # The sweep is the quickstart's, run for run (same run ids): after `reproduce quickstart` it is
+        # copied and the lab only fits; without it, it trains the quickstart's runs first.
+        # Run:  scalelab reproduce 04
+        # Time: under a minute after the quickstart (labs.md); 9 minutes without it.
+        name: lab04
+        study:
+          title: "One IsoFLOP study, two parameter counts: Chinchilla's total N against Kaplan's non-embedding N"
+          expected_minutes: 9
+          laws: [chinchilla-isoflop]
+          parameter_counts: [total, non_embedding]
+        base:
+          seed: 1
+          model: {preset: gpt2, context: 128, vocab_size: 256, d_model: 32, n_layer: 2, n_head: 2}
+          data: {corpus: shakespeare, tokenizer: bytes}
+          training:
+            batch_size: 16
+            lr: 1.0e-2
+            schedule: {kind: wsd, warmup_steps: 30, decay_fraction: 0.2, decay_shape: 1-sqrt, final_lr_ratio: 0.0}
+            eval_batches: 32
+            checkpoint_interval: 200
+        family:
+          d_model: [16, 24, 32, 48, 64]
+          aspect_ratio: 16
+          head_size: 8
+        isoflop:
+          budgets: [2.5e+11, 5.0e+11, 1.0e+12, 2.0e+12]
+          convention: 6N
+          min_steps: 300
+          span: 3.4
+          tokens_per_param: 170
+        wsd_branches: true
+        lr:
+          power_law: {anchor_params: 50000, anchor_lr: 1.0e-2, exponent: -0.3, params: non_embedding}
+
+        """##,
+        "07-repetition": ##"""
+        # Lab 07 — repeated data (labs.md, "07 repetition"): three sizes trained for 1M, 2M and 4M tokens
+        # on 4.1M, 1M or 0.26M unique tokens of Shakespeare (bytes), so the same token counts are reached
+        # with 1 to 16 epochs. Muennighoff et al. (2023): up to ~4 epochs are almost as good as new data,
+        # and repeated tokens are worth less and less (R*_D ≈ 15.4). Their data-constrained law is fitted
+        # to the runs: its base law on the single-epoch runs, then R*_D and R*_N on all.
+        # Run:  scalelab reproduce 07
+        # Time: measured on 2 cores in labs.md.
+        name: lab07
+        study:
+          title: "Repeated epochs against new data: the data-constrained law on ScaleLab's own runs"
+          expected_minutes: 8
+          laws: [data-constrained]
+        base:
+          seed: 1
+          model: {preset: gpt2, context: 128, vocab_size: 256, d_model: 32, n_layer: 2, n_head: 2}
+          data: {corpus: shakespeare, tokenizer: bytes}
+          training:
+            batch_size: 16
+            lr: 1.0e-2
+            schedule: {kind: wsd, warmup_steps: 30, decay_fraction: 0.2, decay_shape: 1-sqrt, final_lr_ratio: 0.0}
+            eval_batches: 32
+            checkpoint_interval: 200
+        family:
+          d_model: [16, 24, 32]
+          aspect_ratio: 16
+          head_size: 8
+        grid:
+          data.unique_tokens: [256000, 1024000, 4096000]
+        tokens: [1024000, 2048000, 4096000]
+        wsd_branches: true
+        lr:
+          power_law: {anchor_params: 50000, anchor_lr: 1.0e-2, exponent: -0.3, params: non_embedding}
+
+        """##,
+        "09-predict": ##"""
+        # Lab 09 — predict a 4× larger run (labs.md, "09 predict"): the quickstart's IsoFLOP runs up to
+        # 1e12 FLOPs fit Chinchilla's L(N, D) = E + A/N^α + B/D^β, which predicts, with a 90% interval, the
+        # final validation loss of one run at 4e12 FLOPs; then that run is trained and the prediction scored.
+        # The 4× run is d_model 48 (103k parameters, 6.45M tokens): the family size nearest the optimum
+        # N_opt = √(C / (6 · 134)) = 70k that the quickstart's approach 2 measured (134 tokens/parameter),
+        # chosen before this lab's fit was run. Every run below 4e12 is the quickstart's (same run ids):
+        # after `reproduce quickstart` they are copied, and d_model 48's WSD trunk is extended.
+        # Run:  scalelab reproduce 09
+        # Time: measured on 2 cores in labs.md; about 4 minutes after the quickstart, 10 without it.
+        name: lab09
+        study:
+          title: "Fit on IsoFLOP budgets up to 1e12 FLOPs, predict a run at 4e12 with its interval, then run it"
+          expected_minutes: 10
+          laws: [chinchilla-isoflop, chinchilla]
+          bootstrap: 100
+        base:
+          seed: 1
+          model: {preset: gpt2, context: 128, vocab_size: 256, d_model: 32, n_layer: 2, n_head: 2}
+          data: {corpus: shakespeare, tokenizer: bytes}
+          training:
+            batch_size: 16
+            lr: 1.0e-2
+            schedule: {kind: wsd, warmup_steps: 30, decay_fraction: 0.2, decay_shape: 1-sqrt, final_lr_ratio: 0.0}
+            eval_batches: 32
+            checkpoint_interval: 200
+        family:
+          d_model: [16, 24, 32, 48, 64]
+          aspect_ratio: 16
+          head_size: 8
+        isoflop:
+          budgets: [2.5e+11, 5.0e+11, 1.0e+12, {compute: 4.0e+12, d_model: [48]}]
+          convention: 6N
+          min_steps: 300
+          span: 3.4
+          tokens_per_param: 170
+        wsd_branches: true
+        lr:
+          power_law: {anchor_params: 50000, anchor_lr: 1.0e-2, exponent: -0.3, params: non_embedding}
+
+        """##,
     ]
 }
