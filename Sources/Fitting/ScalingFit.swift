@@ -69,6 +69,8 @@ public enum ScalingFit {
 
     /// Fits one law (Kaplan gives one fit per variable it can).
     public static func fitLaw(_ law: LawName, _ obs: [Observation], options: FitOptions) throws -> [LawFit] {
+        // Curve rows without a loss carry only the schedule, which only the annealing law reads.
+        let obs = law == .annealing ? obs : obs.filter { $0[.loss] != nil }
         switch law {
         case .chinchilla: return [try ChinchillaLaw.fit(obs, options: options)]
         case .kaplan: return try KaplanLaw.fit(obs, options: options)

@@ -185,8 +185,11 @@ public enum FitAdapter {
         var out = "run,step,lr,loss,D,N\n"
         for r in runs {
             guard let c = study.curves[r.id] else { continue }
-            for i in c.step.indices where c.step[i] > 0 {  // step 0 is the untrained model (no tokens, no compute)
-                guard let lr = c.lr[i], let l = c.valLoss[i] else { continue }
+            // Every logged step's learning rate (the annealing law integrates the schedule), the
+            // loss where validated; step 0's loss is the untrained model's, which no law describes.
+            for i in c.step.indices {
+                guard let lr = c.lr[i] else { continue }
+                let l = c.step[i] > 0 ? c.valLoss[i].map { String($0) } ?? "" : ""
                 out += "\(csvField(r.id)),\(c.step[i]),\(lr),\(l),\(c.tokens[i].map { String($0) } ?? ""),\(r.nParams.map { String($0) } ?? "")\n"
             }
         }

@@ -192,6 +192,30 @@ import Support
         print("annealing recovery worst relative errors \(worst); WSD curve prediction worst \(worstCurve)")
     }
 
+    /// The schedule comes from every logged step, the loss only from validation steps: curves
+    /// validated every 200 steps with a step decay at 1,500 between two of them. Integrated from
+    /// the validation steps alone, the drop would be a 200-step ramp and the fit biased.
+    @Test func annealingLawIntegratesTheWholeLoggedScheduleNotOnlyValidationSteps() throws {
+        let t = ["L0": 2.5, "A": 0.5, "alpha": 0.5, "C": 0.6]
+        let steps = 3000, idx = (1...steps).map(Double.init)
+        func truthCurve(_ lr: [Double]) -> [Double] {
+            let (s1, s2) = AnnealingLaw.areas(loggedSteps: idx, loggedLR: lr, at: idx, lambda: 0.999)
+            return zip(s1, s2).map { AnnealingLaw.lossAt(t, s1: $0, s2: $1) }
+        }
+        let constant = Self.schedule("constant", steps: steps)
+        let stepDecay = constant.enumerated().map { $0.offset + 1 > 1500 ? $0.element / 10 : $0.element }
+        var rows: [Observation] = []
+        for (kind, lr) in [("constant", constant), ("step", stepDecay)] {
+            let l = truthCurve(lr)
+            for s in stride(from: 10, through: steps, by: 10) {
+                rows.append(obs(s % 200 == 0 ? [.step: Double(s), .lr: lr[s - 1], .loss: l[s - 1]] : [.step: Double(s), .lr: lr[s - 1]], run: kind))
+            }
+        }
+        let fit = try AnnealingLaw.fit(rows, options: FitOptions())
+        #expect(fit.nPoints == 2 * steps / 200, "only validated steps are fitted")
+        for k in ["L0", "A", "alpha", "C"] { #expect(relErr(fit.params[k]!, t[k]!) < 0.02, "\(k) \(fit.params[k]!) vs \(t[k]!)") }
+    }
+
     @Test func dataConstrainedDecayConstants() throws {
         var rng = SeededRandom(seed: 707)
         var opt = FitOptions()

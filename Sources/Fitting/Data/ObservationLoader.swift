@@ -89,9 +89,11 @@ public enum ObservationLoader {
                 }
                 values[q] = v
             }
-            // A curve row without a loss is a step where none was measured (e.g. no eval).
-            if lossMissing && shape == .curves { continue }
-            if lossMissing && values[.loss] == nil {
+            // A curve row without a loss is a step where none was measured (e.g. no eval); its
+            // learning rate still belongs to the schedule (the annealing law integrates it), so it
+            // is kept when it has one.
+            if lossMissing && shape == .curves && values[.lr] == nil { continue }
+            if lossMissing && values[.loss] == nil && shape == .finalValues {
                 throw ScaleLabError.data(path: table.path, reason: "line \(line): empty loss cell")
             }
             var o = Observation(run: run, source: source, values: values)

@@ -8,7 +8,8 @@ import Support
 ///     m_i = λ·m_{i−1} + (η_{i−1} − η_i),  S2(s) = Σ_{i≤s} m_i  (annealing area, λ = 0.999)
 ///
 /// Conventions (the paper leaves them open): η_i is the learning rate of update i, rebuilt for
-/// every step by linear interpolation of the logged (step, lr) pairs; S1 includes warmup steps;
+/// every step by linear interpolation of every logged (step, lr) pair (the loss is fitted where it
+/// was measured); S1 includes warmup steps;
 /// the momentum m starts at 0 at the step where the learning rate first peaks, so warmup's LR
 /// increases do not count as (negative) annealing. Fitted on whole curves (one or more runs) by
 /// summed Huber (δ = 1e-3) of log residuals with L-BFGS over a small start grid, with S1 and S2
@@ -60,21 +61,26 @@ public enum AnnealingLaw {
     }
 
     public static func fit(_ obs: [Observation], options: FitOptions) throws -> LawFit {
-        var byRun: [String: [Observation]] = [:], order: [String] = []
+        // Every row with a learning rate describes the schedule; the rows with a loss (validation
+        // steps) are fitted. The areas come from the whole logged schedule, as in `predictCurve`:
+        // rebuilt from the validation steps alone, a curve's warmup and decay were integrated
+        // coarser in the fit than in the prediction (lab 03).
+        var byRun: [String: [(step: Double, lr: Double, loss: Double?)]] = [:], order: [String] = []
         for o in obs {
-            guard let _ = o[.step], let _ = o[.lr], let l = o[.loss] else {
-                throw ScaleLabError.data(path: o.source, reason: "law annealing needs step, lr and loss on every curve row (training curves: metrics.csv, or a CSV with run, step, lr, loss)")
+            guard let step = o[.step], let lr = o[.lr] else {
+                throw ScaleLabError.data(path: o.source, reason: "law annealing needs step and lr on every curve row, and loss where it was measured (training curves: metrics.csv, or a CSV with run, step, lr, loss)")
             }
-            guard l > 0 else { throw ScaleLabError.data(path: o.source, reason: "loss must be positive for law annealing (fitted in log space)") }
+            if let l = o[.loss], !(l > 0) { throw ScaleLabError.data(path: o.source, reason: "loss must be positive for law annealing (fitted in log space)") }
             if byRun[o.run] == nil { order.append(o.run) }
-            byRun[o.run, default: []].append(o)
+            byRun[o.run, default: []].append((step, lr, o[.loss]))
         }
         var s1: [Double] = [], s2: [Double] = [], loss: [Double] = [], runs: [String] = []
         for run in order {
-            let rows = byRun[run]!.sorted { $0[.step]! < $1[.step]! }
-            let steps = rows.map { $0[.step]! }
-            let (a1, a2) = areas(loggedSteps: steps, loggedLR: rows.map { $0[.lr]! }, at: steps, lambda: options.annealingLambda)
-            for k in rows.indices where a1[k] > 0 { s1.append(a1[k]); s2.append(a2[k]); loss.append(rows[k][.loss]!); runs.append(run) }
+            let rows = byRun[run]!.sorted { $0.step < $1.step }
+            let measured = rows.filter { $0.loss != nil }
+            guard !measured.isEmpty else { continue }
+            let (a1, a2) = areas(loggedSteps: rows.map(\.step), loggedLR: rows.map(\.lr), at: measured.map(\.step), lambda: options.annealingLambda)
+            for k in measured.indices where a1[k] > 0 { s1.append(a1[k]); s2.append(a2[k]); loss.append(measured[k].loss!); runs.append(run) }
         }
         guard loss.count >= 8 else { throw ScaleLabError.invalid("law annealing needs at least 8 curve points after step 0; got \(loss.count)") }
         let scale = s1.max()!
