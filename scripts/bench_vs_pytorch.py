@@ -75,6 +75,10 @@ PRESETS = {
     "small": (128, 4, 4, 256, 2048, 16),
     "medium": (256, 6, 8, 256, 4096, 16),
     "large": (384, 6, 6, 512, 8192, 8),
+    # The shapes the quickstart and the labs train.
+    "study-d32": (32, 2, 4, 128, 256, 16),
+    "study-d48": (48, 3, 6, 128, 256, 16),
+    "study-d96": (96, 6, 12, 128, 256, 16),
 }
 TORCH_MODES = ("torch_eager", "torch_compile")
 
@@ -462,7 +466,7 @@ def print_table(report: dict) -> None:
           f"torch.mm {sg['torch_mm_gflops']:.1f} GFLOP/s, "
           f"numpy.matmul {fmt(sg['numpy_matmul_gflops'], '.1f')} GFLOP/s")
     print(f"MFU below = model FLOP/s / {ceiling['label']} ({ceiling['gflops']:.1f} GFLOP/s)\n")
-    header = (f"{'preset':<7} {'MFLOP/tok':>9} | {'ScaleLab tok/s':>14} {'MFU':>5} | "
+    header = (f"{'preset':<9} {'MFLOP/tok':>9} | {'ScaleLab tok/s':>14} {'MFU':>5} | "
               f"{'eager tok/s':>11} {'MFU':>5} | {'compile tok/s':>13} {'MFU':>5} | "
               f"{'ScaleLab/best torch':>19}")
     print(header)
@@ -473,7 +477,7 @@ def print_table(report: dict) -> None:
             entry = p[system] or {}
             cells.append(f"{fmt(entry.get('tokens_per_s'), f'{width}.0f'):>{width}} "
                          f"{fmt(entry.get('mfu'), '.3f'):>5}")
-        print(f"{p['name']:<7} {p['flops_per_token'] / 1e6:>9.2f} | " + " | ".join(cells)
+        print(f"{p['name']:<9} {p['flops_per_token'] / 1e6:>9.2f} | " + " | ".join(cells)
               + f" | {fmt(p['scalelab_over_best_torch'], '19.2f'):>19}")
     for p in report["presets"]:
         for mode in TORCH_MODES:

@@ -23,6 +23,9 @@ public enum Benchmark {
     public enum PresetName: String, CaseIterable, Sendable {
         case tiny, small, medium, large
         case mediumLlama = "medium-llama"
+        /// The shapes the quickstart and the labs train (GPT-2, aspect ratio 16, head size 8,
+        /// context 128, bytes, batch 16), so the throughput studies get is tracked.
+        case studyD32 = "study-d32", studyD48 = "study-d48", studyD96 = "study-d96"
     }
 
     /// Shapes (d_model, n_layer, n_head, context, vocab, batch), GPT-2 architecture unless named -llama.
@@ -39,10 +42,13 @@ public enum Benchmark {
         case .medium: return gpt2(256, 6, 8, 256, 4096, 16)
         case .large: return gpt2(384, 6, 6, 512, 8192, 8)
         case .mediumLlama: return llama(256, 6, 8, 256, 4096, 16)
+        case .studyD32: return gpt2(32, 2, 4, 128, 256, 16)
+        case .studyD48: return gpt2(48, 3, 6, 128, 256, 16)
+        case .studyD96: return gpt2(96, 6, 12, 128, 256, 16)
         }
     }
 
-    public static let defaultPresets: [PresetName] = [.tiny, .small, .medium, .large]
+    public static let defaultPresets: [PresetName] = [.tiny, .small, .medium, .large, .studyD32, .studyD48, .studyD96]
 
     public struct PresetResult: Codable, Sendable {
         public let name: String

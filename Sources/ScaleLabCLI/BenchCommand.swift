@@ -14,7 +14,7 @@ struct BenchCommand: ParsableCommand {
         Presets: \(Benchmark.PresetName.allCases.map(\.rawValue).joined(separator: ", ")).
         """)
 
-    @Option(name: .customLong("preset"), help: "Preset to time (repeatable; default: tiny, small, medium, large).")
+    @Option(name: .customLong("preset"), help: "Preset to time (repeatable; default: \(Benchmark.defaultPresets.map(\.rawValue).joined(separator: ", "))).")
     var presets: [Benchmark.PresetName] = []
 
     @Option(parsing: .unconditional, help: "Threads (default: all cores).")
