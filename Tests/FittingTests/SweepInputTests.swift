@@ -49,6 +49,42 @@ import Support
         #expect(curves.source.hasSuffix("curves.csv") && curves.observations.count == 30 * 40)
     }
 
+    /// curves.csv has no run-level columns: each run's N, name and status come from results.csv,
+    /// the loss is the validation loss (the training loss with --map loss=train_loss), step 0's
+    /// loss is left out, and the curve laws then fit straight from the sweep directory.
+    @Test func curveLawsFitFromASweepDirectoryJoinedWithItsResults() throws {
+        let dir = try temporaryDirectory("sweep-curves")
+        let truth: [String: Double] = ["E": 1.8, "A": 480, "B": 2100, "alpha": 0.35, "beta": 0.30]
+        var results = "run_id,name,status,n_params_total\n", curves = "run_id,step,tokens,lr,train_loss,val_loss\n"
+        for (k, n) in [1e6, 2e6, 4e6, 8e6, 16e6, 32e6].enumerated() {
+            let id = String(format: "%08x", 0xA0 + k), d = 20 * 32e6
+            results += "\(id),run\(k),done,\(n)\n"
+            for s in 0...40 {
+                let t = d * Double(s) / 40, l = s == 0 ? 10.83 : ChinchillaLaw.loss(truth, n: n, d: t)
+                curves += "\(id),\(s),\(t),0.001,\(l + 0.01),\(s % 4 == 0 ? String(l) : "")\n"
+            }
+        }
+        results += "deadbeef,broken,diverged,1e6\n"
+        curves += "deadbeef,1,1000,0.001,3.0,3.0\n"
+        try AtomicFile.write(results, to: dir.appendingPathComponent("results.csv"))
+        try AtomicFile.write(curves, to: dir.appendingPathComponent("curves.csv"))
+
+        let set = try ObservationLoader.load(path: dir.path, selection: DataSelection(), shape: .curves)
+        let run2 = set.observations.filter { $0.run == "run2" }
+        #expect(run2.count == 41 && run2.allSatisfy { $0[.N] == 4e6 && $0[.lr] == 0.001 })
+        #expect(run2.filter { $0[.loss] != nil }.count == 10, "validation every 4th step, step 0 left out")
+        #expect(run2.allSatisfy { o in o[.loss].map { abs($0 - ChinchillaLaw.loss(truth, n: 4e6, d: o[.D]!)) < 1e-9 } ?? true })
+        #expect(!set.observations.contains { $0.run == "broken" } && set.excluded.map(\.run) == ["broken"])
+        var train = DataSelection()
+        try train.addMapping("loss=train_loss")
+        let trained = try ObservationLoader.load(path: dir.path, selection: train, shape: .curves)
+        #expect(trained.observations.filter { $0.run == "run2" && $0[.loss] != nil }.count == 40)
+
+        let report = try ScalingFit.run(FitRequest(path: dir.path, laws: [.chinchillaEnvelope, .annealing]))
+        #expect(report.fit(.chinchillaEnvelope) != nil && report.fit(.annealing) != nil)
+        #expect(report.runsUsed.sorted() == (0..<6).map { "run\($0)" })
+    }
+
     @Test func resultsAndCurvesOfASweepAreReadWithoutMapping() throws {
         let dir = try temporaryDirectory("sweep")
         let path = try Self.writeSweep(dir, stillFalling: ["run3", "run17"])

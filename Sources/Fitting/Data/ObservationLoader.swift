@@ -16,7 +16,12 @@ public enum ObservationLoader {
         var set: ObservationSet
         if isDir.boolValue, let table = sweepTable(directory: path, shape: shape) {
             // A sweep directory: its tables list exactly the runs (never a WSD trunk or an LR search).
-            set = try readCSV(path: table, selection: selection, shape: shape)
+            let results = (path as NSString).appendingPathComponent("results.csv")
+            if shape == .curves, FileManager.default.fileExists(atPath: results) {
+                set = try SweepCurvesReader.read(curves: table, results: results, selection: selection)
+            } else {
+                set = try readCSV(path: table, selection: selection, shape: shape)
+            }
         } else {
             set = isDir.boolValue ? try RunsDirectoryReader.read(directory: path, selection: selection, shape: shape)
                                   : try readCSV(path: path, selection: selection, shape: shape)
