@@ -162,6 +162,9 @@ import Training
         print("dry-run of 1,000 runs: \(cold) with the step-time measurement, \(warm) with it cached")
         #expect(table.split(separator: "\n").count > 1000)
         #expect(warm < .seconds(2))
+        // The swept seed is in a grid column (the learning rate has its own column).
+        let lines = table.split(separator: "\n")
+        #expect(lines[1].hasSuffix("grid") && lines.contains { $0.hasSuffix("seed=50") } && !lines[1].contains("lr=") )
     }
 }
 

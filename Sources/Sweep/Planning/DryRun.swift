@@ -156,8 +156,16 @@ public enum Estimator {
         if tunes > 0 { out += ", \(tunes) learning-rate search runs" }
         if !plan.deferred.isEmpty { out += ", \(plan.deferred.count) runs waiting for their size's learning rate" }
         out += "\n"
+        // Swept values the other columns do not show (a schedule, a seed, unique tokens).
+        let shown: Set<String> = ["model.d_model", "model.n_layer", "model.n_head", "model.vocab_size", "training.steps", "training.lr"]
+        let gridKeys = plan.sweptKeys.filter { !shown.contains($0) }
+        func gridCell(_ c: RunConfig) -> [String] {
+            guard !gridKeys.isEmpty else { return [] }
+            let values = ConfigValues.values(c, keys: gridKeys)
+            return [gridKeys.map { "\($0.split(separator: ".").last.map(String.init) ?? $0)=\(values[$0] ?? "")" }.joined(separator: " ")]
+        }
         let header = ["run id", "role", "shape", "N total", "N non-emb", "N emb", "V", "D (steps)", "tok/N", "FLOPs 6ND",
-                      "budget", "lr", "epochs", "peak mem", "est time", "flags"]
+                      "budget", "lr", "epochs", "peak mem", "est time", "flags"] + (gridKeys.isEmpty ? [] : ["grid"])
         var lines = [header]
         for r in e.rows {
             let run = r.run
@@ -168,12 +176,12 @@ public enum Estimator {
             lines.append([run.id, role, run.family, "\(r.nTotal)", "\(r.nNonEmbedding)", "\(r.nEmbedding)", "\(run.config.model.vocabSize)",
                           dText, String(format: "%.1f", Double(run.tokens) / Double(max(r.nTotal, 1))), sci(r.flops),
                           run.budget.map(sci) ?? "", short(run.config.training.lr), r.epochs.map { String(format: "%.2f", $0) } ?? "?",
-                          mib(r.peakBytes), dur(r.seconds), r.flags.joined(separator: " ")])
+                          mib(r.peakBytes), dur(r.seconds), r.flags.joined(separator: " ")] + gridCell(run.config))
         }
         for d in plan.deferred {
             lines.append(["(tuned)", "run", d.family, "", "", "", "\(d.config.model.vocabSize)",
                           "\(d.config.training.steps * d.config.tokensPerStep) (\(d.config.training.steps))", "", "",
-                          d.budget.map(sci) ?? "", "search", "", "", "", ""])
+                          d.budget.map(sci) ?? "", "search", "", "", "", ""] + gridCell(d.config))
         }
         let widths = header.indices.map { i in lines.map { $0[i].count }.max() ?? 0 }
         for l in lines {
