@@ -169,6 +169,47 @@ public enum BuiltinStudies {
           power_law: {anchor_params: 50000, anchor_lr: 1.0e-2, exponent: -0.3, params: non_embedding}
 
         """##,
+        "05-chinchilla": ##"""
+        # Lab 05 — Chinchilla's three approaches side by side (labs.md, "05 Chinchilla"): on the quickstart's
+        # IsoFLOP runs, approach 1 (the lower envelope of the training curves, and each curve's minimum
+        # over compute), approach 2 (a parabola per IsoFLOP budget, then N_opt(C) with a 95% interval) and
+        # approach 3 (L = E + A/N^a + B/D^b with 200 bootstrap resamples). Hoffmann et al. (2022): all three
+        # give N_opt ∝ C^a with a ≈ 0.5 and about 20 tokens per parameter.
+        # The sweep is the quickstart's, run for run (same run ids): after `reproduce quickstart` it is
+        # copied and the lab only fits; without it, it trains the quickstart's runs first.
+        # Run:  scalelab reproduce 05
+        # Time: about a minute after the quickstart (labs.md); 9 minutes without it.
+        name: lab05
+        study:
+          title: "Chinchilla's approaches 1, 2 and 3 on the same IsoFLOP runs, with intervals"
+          expected_minutes: 9
+          laws: [chinchilla-envelope, chinchilla-isoflop, chinchilla]
+          bootstrap: 200
+        base:
+          seed: 1
+          model: {preset: gpt2, context: 128, vocab_size: 256, d_model: 32, n_layer: 2, n_head: 2}
+          data: {corpus: shakespeare, tokenizer: bytes}
+          training:
+            batch_size: 16
+            lr: 1.0e-2
+            schedule: {kind: wsd, warmup_steps: 30, decay_fraction: 0.2, decay_shape: 1-sqrt, final_lr_ratio: 0.0}
+            eval_batches: 32
+            checkpoint_interval: 200
+        family:
+          d_model: [16, 24, 32, 48, 64]
+          aspect_ratio: 16
+          head_size: 8
+        isoflop:
+          budgets: [2.5e+11, 5.0e+11, 1.0e+12, 2.0e+12]
+          convention: 6N
+          min_steps: 300
+          span: 3.4
+          tokens_per_param: 170
+        wsd_branches: true
+        lr:
+          power_law: {anchor_params: 50000, anchor_lr: 1.0e-2, exponent: -0.3, params: non_embedding}
+
+        """##,
         "07-repetition": ##"""
         # Lab 07 — repeated data (labs.md, "07 repetition"): three sizes trained for 1M, 2M and 4M tokens
         # on 4.1M, 1M or 0.26M unique tokens of Shakespeare (bytes), so the same token counts are reached

@@ -33,6 +33,8 @@ public struct Headline: Codable, Sendable {
     public var exponentB: Estimate?
     /// Approach 3's a beside approach 2's, when both were fitted.
     public var exponentAApproach3: Estimate?
+    /// Approach 1's a (the lower envelope of the training curves), when fitted.
+    public var exponentAApproach1: Estimate?
     /// a with N counted without embeddings and C = 6·N_ne·D (Kaplan's count; lab 04), when fitted.
     public var exponentANonEmbedding: Estimate?
     /// D_opt / N_opt at the largest budget of the study.
@@ -70,7 +72,7 @@ public struct Headline: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case exponentA = "exponent_a", exponentB = "exponent_b", exponentAApproach3 = "exponent_a_approach3"
-        case exponentANonEmbedding = "exponent_a_non_embedding"
+        case exponentANonEmbedding = "exponent_a_non_embedding", exponentAApproach1 = "exponent_a_approach1"
         case tokensPerParameter = "tokens_per_parameter", fittedE = "fitted_E", trueE = "true_E", predictions, verdicts
         case bestRun = "best_run", lawsNotFitted = "laws_not_fitted", annealing
     }
@@ -88,6 +90,9 @@ public struct Headline: Codable, Sendable {
             exponentANonEmbedding = Self.estimate(f, "a")
         } else if let f = kaplanCount.first(where: { $0.law == LawName.chinchilla.rawValue }) {
             exponentANonEmbedding = Self.estimate(f, "a", derivedFrom: ["alpha", "beta"])
+        }
+        if let f = report.fits.first(where: { $0.law == LawName.chinchillaEnvelope.rawValue && !nonEmbedding($0) }) {
+            exponentAApproach1 = Self.estimate(f, "a")
         }
         let isoflop = report.fits.first { $0.law == LawName.chinchillaIsoFLOP.rawValue && !nonEmbedding($0) }
         let approach3 = report.fits.first { $0.law == LawName.chinchilla.rawValue && !nonEmbedding($0) }
@@ -144,6 +149,7 @@ public struct Headline: Codable, Sendable {
         }
         show("N_opt ∝ C^a, a", exponentA)
         show("D_opt ∝ C^b, b", exponentB)
+        show("approach 1's a (lower envelope of the curves)", exponentAApproach1)
         show("approach 3's a", exponentAApproach3)
         show("a with non-embedding N and C = 6·N_ne·D (Kaplan's count)", exponentANonEmbedding)
         show("compute-optimal tokens per parameter at the largest budget", tokensPerParameter, digits: 3)
