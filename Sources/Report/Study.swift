@@ -67,6 +67,8 @@ public struct RunRecord: Sendable {
     public var cooldownFlops: Double?
     /// The run directory, when the run was read from one.
     public var directory: String?
+    /// The sibling sweep this run was copied from (same run id), when it was not trained here.
+    public var copiedFrom: String?
 
     public init(id: String, name: String, statusText: String) {
         self.id = id; self.name = name; self.statusText = statusText; status = RunStatus(text: statusText)

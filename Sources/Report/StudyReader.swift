@@ -150,6 +150,7 @@ public enum StudyReader {
             r.budget = num(row, "budget"); r.lr = num(row, "lr"); r.schedule = cell(row, "schedule"); r.corpus = cell(row, "corpus")
             r.finalValLoss = num(row, "final_val_loss"); r.bestValLoss = num(row, "best_val_loss"); r.finalTrainLoss = num(row, "final_train_loss")
             r.bitsPerByte = num(row, "bits_per_byte"); r.wallSeconds = num(row, "wall_seconds"); r.trunkId = cell(row, "trunk_id")
+            r.copiedFrom = origin(path, id)
             // A branch's own cost is in its run directory's summary.json.
             if r.trunkId != nil {
                 var ignored: [String] = []
@@ -167,9 +168,13 @@ public enum StudyReader {
         for trunk in Set(study.runs.compactMap(\.trunkId)).sorted() {
             var t = RunRecord(id: trunk, name: trunk, statusText: "missing")
             var ignored: [String] = []
-            if let s = readJSON((path as NSString).appendingPathComponent("\(trunk)/summary.json"), problems: &ignored, label: trunk) { fill(&t, fromSummary: s) }
-            else { study.problems.append("\(trunk): WSD trunk directory has no readable summary.json; its cost is missing") }
+            let dir = (path as NSString).appendingPathComponent(trunk)
+            if let s = readJSON((dir as NSString).appendingPathComponent("summary.json"), problems: &ignored, label: trunk) { fill(&t, fromSummary: s) }
+            else if !FileManager.default.fileExists(atPath: dir), study.runs.allSatisfy({ $0.trunkId != trunk || $0.copiedFrom != nil }) {
+                continue  // every branch was copied from another sweep, which trained (and counts) the trunk
+            } else { study.problems.append("\(trunk): WSD trunk directory has no readable summary.json; its cost is missing") }
             t.isTrunk = true
+            t.copiedFrom = origin(path, trunk)
             study.runs.append(t)
         }
         let curvesPath = (path as NSString).appendingPathComponent("curves.csv")
@@ -180,6 +185,12 @@ public enum StudyReader {
             study.problems.append("no curves.csv: training curves and curve figures are unavailable")
         }
         return study
+    }
+
+    /// The sweep a run directory was copied from (`sweep-origin.txt`, written by the sweep stage).
+    static func origin(_ sweep: String, _ id: String) -> String? {
+        let file = ((sweep as NSString).appendingPathComponent(id) as NSString).appendingPathComponent("sweep-origin.txt")
+        return (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Curves from metrics.csv (one run, `runColumn` nil) or curves.csv (long format).

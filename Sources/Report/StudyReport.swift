@@ -127,12 +127,18 @@ public enum StudyReport {
     /// Wall time, FLOPs spent, and what WSD branching saved against training every length fresh.
     static func cost(_ study: Study) -> [[String: String]] {
         let all = study.runs
-        let wall = all.compactMap(\.wallSeconds).reduce(0, +)
+        let here = all.filter { $0.copiedFrom == nil }, copied = all.filter { $0.copiedFrom != nil }
+        let wall = here.compactMap(\.wallSeconds).reduce(0, +)
         let spent = all.compactMap(\.spentFlops).reduce(0, +)
         var rows: [[String: String]] = [
-            ["label": "wall time", "value": Format.duration(wall), "note": "sum over \(all.filter { $0.wallSeconds != nil }.count) run directories (trunks included)"],
-            ["label": "training FLOPs", "value": Format.number(spent), "note": "6·N·D actually trained (a WSD branch counts only its cooldown; its trunk once)"],
+            ["label": "wall time", "value": Format.duration(wall), "note": "sum over \(here.filter { $0.wallSeconds != nil }.count) run directories trained in this sweep (trunks included)"],
+            ["label": "training FLOPs", "value": Format.number(spent), "note": "6·N·D of the runs and trunks in this directory (a WSD branch counts only its cooldown, its trunk once; trunks left in the sweep a run was copied from are not counted)"],
         ]
+        if !copied.isEmpty {
+            let from = Set(copied.compactMap(\.copiedFrom)).sorted().joined(separator: ", ")
+            rows.append(["label": "copied runs", "value": "\(copied.count)",
+                         "note": "same run ids, copied from sweep \(from), where they were trained (a copied trunk may have been extended here); \(Format.duration(copied.compactMap(\.wallSeconds).reduce(0, +))) of wall there"])
+        }
         let branches = all.filter { $0.cooldownFlops != nil }, trunks = all.filter(\.isTrunk)
         if !branches.isEmpty {
             let fresh = branches.compactMap(\.flops).reduce(0, +)

@@ -95,6 +95,25 @@ func inlineSVGs(_ html: String) -> [String] {
         #expect(o.figures.contains("isoflop") && o.figures.contains("loss-curves"))
     }
 
+    /// Runs copied from another sweep (`sweep-origin.txt`) are counted apart in the study's cost,
+    /// and a trunk left behind in that sweep (every branch copied) is not reported as missing.
+    @Test func copiedRunsAreCountedApartAndTheirTrunkIsNotMissing() throws {
+        let sweep = try RealStudy.sweepLayout()
+        let study0 = try StudyReader.read(sweep.path)
+        let branches = study0.runs.filter { $0.trunkId == "wsd-trunk" }
+        #expect(branches.count >= 2)
+        for b in branches { try AtomicFile.write("donor\n", to: sweep.appendingPathComponent("\(b.id)/sweep-origin.txt")) }
+        try FileManager.default.removeItem(at: sweep.appendingPathComponent("wsd-trunk"))
+        let study = try StudyReader.read(sweep.path)
+        #expect(!study.problems.contains { $0.contains("wsd-trunk") }, "\(study.problems)")
+        #expect(study.runs.filter { $0.copiedFrom == "donor" }.count == branches.count && !study.runs.contains(where: \.isTrunk))
+        let cost = StudyReport.cost(study)
+        #expect(cost.contains { $0["label"] == "copied runs" && $0["value"] == "\(branches.count)" && $0["note"]?.contains("sweep donor") == true })
+        // Without the origin files the missing trunk is a problem again.
+        for b in branches { try FileManager.default.removeItem(at: sweep.appendingPathComponent("\(b.id)/sweep-origin.txt")) }
+        #expect(try StudyReader.read(sweep.path).problems.contains { $0.contains("wsd-trunk") })
+    }
+
     @Test func singleRunShowsItsCurves() throws {
         let run = try RealStudy.url().appendingPathComponent("c6e9-d16")
         let out = temporaryDirectory("report-single").appendingPathComponent("r.html")
