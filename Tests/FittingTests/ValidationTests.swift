@@ -94,3 +94,13 @@ import Support
         #expect { try Prediction.predict(fitFile: bad.path, query: q) } throws: { "\($0)".contains("no finite parameter 'alpha'") && "\($0)".contains("bad.json") }
     }
 }
+
+@Suite struct VerdictTextTests {
+    /// A parameter the data do not pin down can be uncertain by more than Int.max percent; the
+    /// verdict's text formats it instead of trapping (lab 07's report crashed on ±2e9%).
+    @Test func hugeAndInfiniteRelativeErrorsAreFormatted() {
+        #expect(ParametricDiagnosis.percent(0.256) == "26%")
+        #expect(ParametricDiagnosis.percent(1e30).hasSuffix("%") && ParametricDiagnosis.percent(1e30).count > 20)
+        #expect(ParametricDiagnosis.percent(.infinity) == "∞%" && ParametricDiagnosis.percent(.nan) == "∞%")
+    }
+}

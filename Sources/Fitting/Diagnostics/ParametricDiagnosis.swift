@@ -59,7 +59,7 @@ enum ParametricDiagnosis {
         for name in id.relativeErrors.keys.sorted() {
             let r = id.relativeErrors[name]!
             if r > 1, !d.notIdentified.contains(name) { d.notIdentified.append(name); notIdentified.append(name) }
-            else if r > 0.25 { weak.append("\(name) ±\(Int((100 * r).rounded()))%") }
+            else if r > 0.25 { weak.append("\(name) ±\(percent(r))") }
         }
         if let c = id.condition, c > 1e6 { weak.append("near-flat direction (condition \(String(format: "%.1e", c)))") }
         if d.residualStructure?.systematic == true { weak.append("residuals follow a trend the law misses") }
@@ -69,7 +69,7 @@ enum ParametricDiagnosis {
                 if let hit = d.onBounds.first(where: { $0.parameter == name }) {
                     return "\(name) ran to its \(hit.side) bound \(fmt(hit.bound))"
                 }
-                if let r = id.relativeErrors[name] { return "\(name) uncertain by ±\(Int((100 * r).rounded()))%" }
+                if let r = id.relativeErrors[name] { return "\(name) uncertain by ±\(percent(r))" }
                 return "\(name) has no effect on the fit"
             }
             return Verdict(level: .notIdentified, reason: why.joined(separator: "; ") + "; the data do not determine it (fix it with --fix if it is known)")
@@ -77,5 +77,12 @@ enum ParametricDiagnosis {
         if !weak.isEmpty { return Verdict(level: .weaklyDetermined, reason: weak.joined(separator: "; ")) }
         let largest = id.relativeErrors.max { $0.value < $1.value }
         return Verdict(level: .trustworthy, reason: largest.map { "largest relative standard error \($0.key) \(String(format: "%.1f", 100 * $0.value))%" } ?? "")
+    }
+
+    /// A relative error as a whole percentage; formatted, not converted to Int, because a
+    /// parameter the data do not pin down can be uncertain by more than Int.max percent (lab 07's
+    /// data-constrained fit: ±8e6% and beyond crashed the report).
+    static func percent(_ r: Double) -> String {
+        r.isFinite ? String(format: "%.0f%%", 100 * r) : "∞%"
     }
 }
