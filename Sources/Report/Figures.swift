@@ -18,6 +18,7 @@ public enum Figures {
             ("Compute-optimal N and D", optimalAllocation), ("Loss against compute", lossVsCompute),
             ("Approach 3: predicted against observed", approach3), ("Bits per byte against vocabulary size", bitsPerByteVsVocab),
             ("LR-annealing law", annealing), ("Prediction check on held-out runs", predictionCheck),
+            ("Repeated data", repetition),
         ]
         for (title, build) in builders {
             switch build(study, fits) {
@@ -210,6 +211,35 @@ public enum Figures {
         chart.annotations.append(Annotation("RMSE of log residuals \(Format.number(rms))", at: .frame(0.04, 0.92)))
         return .success(Figure(id: "approach3", title: "Approach 3: predicted against observed",
                                caption: "Each finished run's final loss against the loss L(N, D) of the approach-3 fit; the distance from the dashed diagonal is the residual.",
+                               chart: chart))
+    }
+
+    /// Final loss against training tokens, one line per model size and amount of training data
+    /// available (D / epochs): the same tokens from fewer unique ones (lab 07). Solid: at most one
+    /// epoch at every point; dashed: repeated data.
+    static func repetition(_ study: Study, _ fits: StudyFits) -> Result<Figure, Skip> {
+        let runs = study.finished.filter { ($0.tokens ?? 0) > 0 && ($0.epochs ?? 0) > 0 && ($0.finalValLoss ?? 0) > 0 && $0.nParams != nil }
+        // Available data, rounded to 3 significant digits so runs of one data set group together.
+        func available(_ r: RunRecord) -> Double {
+            let u = r.tokens! / r.epochs!, e = Foundation.pow(10, Foundation.floor(Foundation.log10(u)) - 2)
+            return (u / e).rounded() * e
+        }
+        guard runs.contains(where: { $0.epochs! > 1.0001 }), Set(runs.map(available)).count >= 2 else {
+            return .failure(Skip("needs finished runs that repeat their data (epochs > 1) and 2 or more amounts of training data; found \(Set(runs.map(available)).count)"))
+        }
+        let (bar, color) = colouring(runs)
+        var chart = Chart(id: "fig-repetition", x: Axis("Training tokens D", .log, format: .si), y: Axis(lossAxis, .log))
+        chart.colorBar = bar
+        let groups = Dictionary(grouping: runs) { "\($0.nParams!)|\(available($0))" }
+        for key in groups.keys.sorted() {
+            let g = groups[key]!.sorted { $0.tokens! < $1.tokens! }
+            let repeated = g.contains { $0.epochs! > 1.0001 }
+            chart.series.append(Series(nil, g.map { Point($0.tokens!, $0.finalValLoss!) }, color: color(g[0]), lineWidth: 1.4,
+                                       dash: repeated ? [5, 3] : nil, marker: Marker(repeated ? .triangle : .circle, size: 3.6)))
+        }
+        let amounts = Set(runs.map(available)).sorted().map { Format.number($0) }.joined(separator: ", ")
+        return .success(Figure(id: "repetition", title: "Repeated data",
+                               caption: "Final validation loss against training tokens, one line per model size (colour) and amount of training data available (\(amounts) tokens). Solid lines with circles never repeat a token; dashed lines with triangles reach the same tokens by repeating a smaller data set.",
                                chart: chart))
     }
 

@@ -69,6 +69,8 @@ public struct RunRecord: Sendable {
     public var directory: String?
     /// The sibling sweep this run was copied from (same run id), when it was not trained here.
     public var copiedFrom: String?
+    /// Passes over the training data available to the run (D / available tokens).
+    public var epochs: Double?
 
     public init(id: String, name: String, statusText: String) {
         self.id = id; self.name = name; self.statusText = statusText; status = RunStatus(text: statusText)

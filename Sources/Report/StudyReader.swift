@@ -150,7 +150,7 @@ public enum StudyReader {
             r.budget = num(row, "budget"); r.lr = num(row, "lr"); r.schedule = cell(row, "schedule"); r.corpus = cell(row, "corpus")
             r.finalValLoss = num(row, "final_val_loss"); r.bestValLoss = num(row, "best_val_loss"); r.finalTrainLoss = num(row, "final_train_loss")
             r.bitsPerByte = num(row, "bits_per_byte"); r.wallSeconds = num(row, "wall_seconds"); r.trunkId = cell(row, "trunk_id")
-            r.copiedFrom = origin(path, id)
+            r.copiedFrom = origin(path, id); r.epochs = num(row, "epochs")
             // A branch's own cost is in its run directory's summary.json.
             if r.trunkId != nil {
                 var ignored: [String] = []

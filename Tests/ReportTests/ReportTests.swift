@@ -221,3 +221,27 @@ func inlineSVGs(_ html: String) -> [String] {
         #expect(StudyReport.determined(P(name: "E", value: 1.8, ci95: nil)))
     }
 }
+
+@Suite struct RepetitionFigureTests {
+    func run(_ i: Int, n: Double, d: Double, epochs: Double, loss: Double) -> RunRecord {
+        var r = RunRecord(id: "r\(i)", name: "r\(i)", statusText: "done")
+        r.nParams = n; r.tokens = d; r.epochs = epochs; r.finalValLoss = loss
+        return r
+    }
+
+    /// One line per size and data set (D / epochs), dashed where data repeat; no figure when no
+    /// run repeats its data.
+    @Test func drawnOnlyWhenRunsRepeatTheirData() throws {
+        var runs: [RunRecord] = [], k = 0
+        for n in [1e4, 4e4] { for (u, e0) in [(4.1e6, 0.25), (2.56e5, 4.0)] { for m in [1.0, 2.0, 4.0] {
+            runs.append(run(k, n: n, d: 1.024e6 * m, epochs: e0 * m, loss: 2.5 - 0.1 * m - (u > 1e6 ? 0.1 : 0))); k += 1
+        } } }
+        let study = Study(kind: .sweep, root: "x", runs: runs, curves: [:], problems: [], tables: [])
+        guard case let .success(f) = Figures.repetition(study, StudyFits()) else { Issue.record("no figure"); return }
+        #expect(f.chart.series.count == 4)
+        #expect(f.chart.series.filter { $0.dash != nil }.count == 2, "the two sizes' 0.256M-token data sets repeat")
+        #expect(f.caption.contains("256k") || f.caption.contains("2.56"))
+        let unique = Study(kind: .sweep, root: "x", runs: runs.filter { $0.epochs! <= 1 }, curves: [:], problems: [], tables: [])
+        guard case .failure = Figures.repetition(unique, StudyFits()) else { Issue.record("drawn without repetition"); return }
+    }
+}
