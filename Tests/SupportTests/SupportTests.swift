@@ -144,5 +144,8 @@ import Support
         #expect(back.lr.bitPattern == value.lr.bitPattern && back.small.bitPattern == value.small.bitPattern)
         #expect(text.contains("lr: 0.02257687886816698"))
         #expect(text.contains("- shakespeare") || text.contains("[shakespeare"), "a plain name stays plain: \(text)")
+        // Keys in a fixed (sorted) order: the text is the same in every process.
+        let keys = text.split(separator: "\n").filter { !$0.hasPrefix(" ") && !$0.hasPrefix("-") }.compactMap { $0.split(separator: ":").first.map(String.init) }
+        #expect(keys == keys.sorted() && keys.count >= 7, "\(keys)")
     }
 }

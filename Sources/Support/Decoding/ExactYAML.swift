@@ -6,12 +6,14 @@ import Yams
 /// 2.2576878868167e-2), so a run config read back from `sweep.yaml` trained with a learning rate
 /// 1e-15 off — a Slurm task's run was not the local run, bit for bit — and hashed to another run
 /// id. Swift's JSONEncoder writes the shortest digits that round-trip; JSON is YAML, so the JSON
-/// is composed into YAML nodes and emitted in block style, with keys and plain-safe strings
-/// unquoted.
+/// is composed into YAML nodes and emitted in block style, keys sorted, with keys and plain-safe
+/// strings unquoted.
 public enum ExactYAML {
     public static func encode<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        // Sorted keys: JSONEncoder's own key order is not stable from one process to the next,
+        // and `train` compares a run directory's config.yaml with the config it is given as text.
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: ".inf", negativeInfinity: "-.inf", nan: ".nan")
         let json = String(decoding: try encoder.encode(value), as: UTF8.self)
         guard let node = try Yams.compose(yaml: json) else { return "" }
