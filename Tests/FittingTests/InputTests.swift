@@ -85,7 +85,8 @@ import Support
         var sel = DataSelection()
         try sel.addMapping("N=n_params_non_embedding")
         let curves = try ObservationLoader.load(path: dir.path, selection: sel, shape: .curves)
-        #expect(curves.observations.count == 4 * 10)  // val_loss logged every other step
+        // val_loss logged every other step; the other steps stay as schedule rows (lr, no loss).
+        #expect(curves.observations.filter { $0[.loss] != nil }.count == 4 * 10 && curves.observations.count == 4 * 20)
         let sizes: [String: Double] = ["ok0": 1e6, "ok1": 2e6, "ok2": 4e6, "ok3": 8e6]
         for o in curves.observations { #expect(o[.N] == sizes[o.run]! * 0.8) }
     }
