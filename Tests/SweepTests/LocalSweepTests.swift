@@ -100,6 +100,15 @@ import Testing
         #expect(lines.all.contains { $0.contains("4 run(s) and 2 trunk(s) copied from sweep first") }, "\(lines.all)")
         for trunk in plan.runs where trunk.role == .trunk { #expect(second.origin(trunk.id) == "first", "trunk extended, not retrained") }
 
+        // A third sweep with the first's lengths copies every branch and needs no trunk at all.
+        let third = SweepDirectory(dir.appendingPathComponent("runs/third"))
+        let out = try LocalExecutor.run(try SweepConfig.parse(yaml: tinySweepYAML(name: "third", text: text, extra: lr), source: "c.yaml"),
+                                        directory: third, options: .init(jobs: 1, threads: 1), progress: quiet)
+        #expect(out.counts[.done] == 4)
+        let status = try SweepStatus.report(third, collect: false)
+        #expect(status.rows.filter { $0.run.role == .trunk }.allSatisfy { $0.state == "not needed" })
+        #expect(status.rows.filter { $0.run.role == .trunk }.allSatisfy { !FileManager.default.fileExists(atPath: third.runDirectory($0.run.id).path) })
+
         // The longer runs, from extended trunks, equal those of a sweep that trained all by itself.
         let alone = SweepDirectory(dir.appendingPathComponent("alone/second"))
         _ = try LocalExecutor.run(config, directory: alone, options: .init(jobs: 1, threads: 1), progress: quiet)

@@ -27,6 +27,10 @@ public enum SweepStatus {
                 detail = "step \(s.steps)/\(run.config.training.steps)" + (s.finalValLoss.map { String(format: ", val %.4f", $0) } ?? "")
             }
             if let reason = directory.outcomeReason(run.id) { detail = reason }
+            if run.role == .trunk, state == "pending",
+               plan.runs.allSatisfy({ $0.trunk != run.id || [.done, .diverged].contains(directory.status(of: $0)) }) {
+                state = "not needed"; detail = "every branch is finished (copied from another sweep); the trunk is not trained"
+            }
             rows.append((run, state, detail))
             if run.role == .run { counts[state, default: 0] += 1 }
         }
