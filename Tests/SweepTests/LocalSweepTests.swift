@@ -85,9 +85,13 @@ import Testing
         let longer = tinySweepYAML(name: "second", text: text, extra: lr).replacingOccurrences(of: "tokens: [25600, 51200]", with: "tokens: [25600, 51200, 76800]")
         let config = try SweepConfig.parse(yaml: longer, source: "b.yaml")
         let second = SweepDirectory(dir.appendingPathComponent("runs/second"))
+        // A copy cut short by a kill leaves a staging folder, which the next sweep removes.
+        let stale = second.url.appendingPathComponent(".copy-0123456789ab-99999")
+        try FileManager.default.createDirectory(at: stale, withIntermediateDirectories: true)
         let lines = Lines()
         _ = try LocalExecutor.run(config, directory: second, options: .init(jobs: 1, threads: 1),
                                   progress: SweepProgress(interactive: false, write: { lines.append($0) }))
+        #expect(!FileManager.default.fileExists(atPath: stale.path))
         let plan = try second.readPlan()
         let shared = plan.runs.filter { $0.role == .run && firstPlan.runsByID[$0.id] != nil }
         #expect(shared.count == 4, "the first sweep's 4 runs are the second's too")

@@ -22,7 +22,7 @@ enum SweepCurvesReader {
                 continue
             }
             nameOf[id] = name
-            if let c = nColumn, let n = Double(row[c]), n > 0 { sizeOf[id] = n }
+            if let c = nColumn, let n = Double(row[c]), n.isFinite, n > 0 { sizeOf[id] = n }
         }
         // The curve table's own columns: run-level mappings (N, C, status) are resolved above.
         var perStep = selection

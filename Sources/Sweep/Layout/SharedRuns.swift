@@ -23,6 +23,11 @@ extension SweepDirectory {
     /// has trained part of. Returns run id → the sibling sweep it came from.
     @discardableResult
     public func adoptRuns(_ runs: [PlannedRun]) -> [String: String] {
+        // A copy cut short by a kill left its staging folder; the sweep's lock says no other
+        // process is copying into this directory now.
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? [] where name.hasPrefix(".copy-") {
+            try? FileManager.default.removeItem(at: url.appendingPathComponent(name))
+        }
         let donors = siblings
         guard !donors.isEmpty else { return [:] }
         var adopted: [String: String] = [:]
