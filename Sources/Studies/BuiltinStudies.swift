@@ -107,7 +107,7 @@ public enum BuiltinStudies {
         # cooldown must be longer than that for the law to follow it (Tissue et al. fit runs of 10^4-10^5
         # steps); at 2,000 steps the 400-step cooldown was under-predicted by 2-3% (labs.md).
         # Run:  scalelab reproduce 03
-        # Time: 14 minutes by the dry-run's estimate on an idle 2-core machine; 24.5 measured beside builds (labs.md).
+        # Time: 14.6 minutes measured end to end on an idle 2-core machine (labs.md).
         name: lab03
         study:
           title: "Constant vs cosine vs WSD at equal tokens; the annealing law predicts the WSD curve from the other two"
