@@ -15,8 +15,10 @@ public enum SweepStatus {
         let queue = (try? SlurmExecutor.queueStates(directory)) ?? [:]
         var rows: [(PlannedRun, String, String)] = []
         var counts: [String: Int] = [:]
+        let statuses = directory.statuses(plan.runs)
+        let needed = SweepDirectory.neededTrunks(plan.runs, statuses: statuses, retryFailed: false)
         for run in plan.runs {
-            var state = directory.status(of: run).rawValue
+            var state = (statuses[run.id] ?? directory.status(of: run)).rawValue
             var detail = ""
             if let q = queue[run.id], state != "done", state != "diverged" {
                 state = q == "RUNNING" || q == "COMPLETING" ? "running" : "queued"
@@ -27,8 +29,7 @@ public enum SweepStatus {
                 detail = "step \(s.steps)/\(run.config.training.steps)" + (s.finalValLoss.map { String(format: ", val %.4f", $0) } ?? "")
             }
             if let reason = directory.outcomeReason(run.id) { detail = reason }
-            if run.role == .trunk, state == "pending",
-               plan.runs.allSatisfy({ $0.trunk != run.id || [.done, .diverged].contains(directory.status(of: $0)) }) {
+            if run.role == .trunk, state == "pending", !needed.contains(run.id) {
                 state = "not needed"; detail = "every branch is finished (copied from another sweep); the trunk is not trained"
             }
             rows.append((run, state, detail))

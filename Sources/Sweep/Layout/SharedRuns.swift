@@ -38,8 +38,7 @@ extension SweepDirectory {
                 if copy(run, from: donor) { adopted[run.id] = donor.url.lastPathComponent; break }
             }
         }
-        let open: Set<RunStatus> = [.pending, .interrupted]
-        let needed = Set(runs.filter { $0.role != .trunk && open.contains(status(of: $0)) }.compactMap(\.trunk))
+        let needed = Self.neededTrunks(runs, statuses: statuses(runs), retryFailed: false)
         for trunk in runs where trunk.role == .trunk && needed.contains(trunk.id) && status(of: trunk) == .pending {
             for donor in donors {
                 guard let summary = donor.summary(trunk.id), summary.status == .stopped || summary.status == .finished else { continue }
@@ -92,12 +91,25 @@ extension SweepDirectory {
     /// finished (a trunk's only use is to be branched from).
     public func runsToTrain(_ runs: [PlannedRun], retryFailed: Bool) -> (todo: [PlannedRun], adopted: [String: String]) {
         let adopted = adoptRuns(runs)
-        let statuses = Dictionary(runs.map { ($0.id, status(of: $0)) }, uniquingKeysWith: { a, _ in a })
-        func needsTraining(_ s: RunStatus?) -> Bool { s == .pending || s == .interrupted || (s == .failed && retryFailed) }
-        let openTrunks = Set(runs.filter { $0.role != .trunk && needsTraining(statuses[$0.id]) }.compactMap(\.trunk))
+        let statuses = statuses(runs)
+        let needed = Self.neededTrunks(runs, statuses: statuses, retryFailed: retryFailed)
         let todo = runs.filter { r in
-            needsTraining(statuses[r.id]) && (r.role != .trunk || openTrunks.contains(r.id))
+            Self.needsTraining(statuses[r.id], retryFailed: retryFailed) && (r.role != .trunk || needed.contains(r.id))
         }
         return (todo, adopted)
+    }
+
+    /// Each run's status, read once.
+    public func statuses(_ runs: [PlannedRun]) -> [String: RunStatus] {
+        Dictionary(runs.map { ($0.id, status(of: $0)) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    static func needsTraining(_ s: RunStatus?, retryFailed: Bool) -> Bool {
+        s == .pending || s == .interrupted || (s == .failed && retryFailed)
+    }
+
+    /// The trunks some branch still needs: the trunks of runs that still have to train.
+    public static func neededTrunks(_ runs: [PlannedRun], statuses: [String: RunStatus], retryFailed: Bool) -> Set<String> {
+        Set(runs.filter { $0.role != .trunk && needsTraining(statuses[$0.id], retryFailed: retryFailed) }.compactMap(\.trunk))
     }
 }
