@@ -2,13 +2,14 @@ import ArgumentParser
 import Corpora
 import Foundation
 import Support
+import Training
 
 /// `scalelab corpus list|prepare|info`: corpus manifests, preparation into the cache, statistics.
 public struct CorpusCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "corpus",
         abstract: "List, prepare and describe training corpora.",
-        subcommands: [List.self, Prepare.self, Info.self, Bench.self])
+        subcommands: [List.self, Prepare.self, Info.self, Floor.self, Bench.self])
     public init() {}
 
     struct Locations: ParsableArguments {
@@ -74,6 +75,48 @@ public struct CorpusCommand: ParsableCommand {
             let prepared = try CorpusPreparer.prepare(nameOrPath: name, corporaDirectory: locations.corpora,
                                                       cache: locations.cacheValue, log: { log.info("\($0)") })
             print(try JSONOutput.string(prepared.info), terminator: "")
+        }
+    }
+
+    struct Floor: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print, for a synthetic corpus read as bytes, the lowest validation loss a model with a given context can reach on the windows the trainer evaluates, beside the entropy rate (JSON, nats per byte).",
+            discussion: "A model whose window starts mid-word cannot know where that word began, so its floor lies above the entropy rate; this is the floor a fitted E should be compared with. The windows are the trainer's: --windows evenly spaced over the validation split (eval_batches × batch_size).")
+        @Argument(help: "Corpus name or path to a manifest.")
+        var name: String
+        @Option(parsing: .unconditional, help: "Context length in bytes (model.context).")
+        var context: Int = 128
+        @Option(parsing: .unconditional, help: "Evaluation windows (training.eval_batches × training.batch_size).")
+        var windows: Int = 512
+        @OptionGroup var locations: Locations
+        func validate() throws {
+            guard context >= 1, windows >= 1 else { throw ValidationError("--context and --windows must be at least 1") }
+        }
+        func run() throws {
+            let prepared = try CorpusPreparer.prepare(nameOrPath: name, corporaDirectory: locations.corpora,
+                                                      cache: locations.cacheValue, log: { log.info("\($0)") })
+            guard let synthetic = prepared.info.synthetic else {
+                throw ValidationError("corpus '\(name)' is not synthetic, so its floor is unknown")
+            }
+            guard prepared.info.val.bytes > context + 1 else {
+                throw ValidationError("the validation split (\(prepared.info.val.bytes) bytes) is shorter than one window of \(context + 1) bytes")
+            }
+            let offsets = evaluationOffsets(tokens: prepared.info.val.bytes, context: context, count: windows)
+            guard let floor = try CorpusPreparer.contextWindowFloor(nameOrPath: name, corporaDirectory: locations.corpora, cache: locations.cacheValue,
+                                                                    offsets: offsets, context: context) else {
+                throw ValidationError("corpus '\(name)': its language has no window model (only zipf-unigram has one)")
+            }
+            struct Output: Encodable {
+                var corpus: String; var context: Int; var windows: Int
+                var entropyRate: Double; var valTrueNLL: Double; var contextFloor: Double
+                enum CodingKeys: String, CodingKey {
+                    case corpus, context, windows
+                    case entropyRate = "entropy_rate_nats_per_byte", valTrueNLL = "val_true_nll_nats_per_byte", contextFloor = "context_floor_nats_per_byte"
+                }
+            }
+            print(try JSONOutput.string(Output(corpus: prepared.info.name, context: context, windows: windows,
+                                               entropyRate: synthetic.entropyRate.natsPerByte,
+                                               valTrueNLL: synthetic.valTrueNegativeLogLikelihood.natsPerByte, contextFloor: floor)), terminator: "")
         }
     }
 

@@ -72,6 +72,7 @@ struct ReproduceJSON: Encodable {
     var predictionInterval: [Double]?
     var fittedE: Double?
     var trueE: Double?
+    var contextFloorE: Double?
     var exponentA: Double?
     var exponentAInterval: [Double]?
     var annealingMeanAbsRelativeError: Double?
@@ -84,7 +85,7 @@ struct ReproduceJSON: Encodable {
             predictionRelativeError = worst.relativeError; predictionInterval = worst.interval
         }
         if o.headline.fittedE?.undetermined == nil { fittedE = o.headline.fittedE?.value }
-        trueE = o.headline.trueE
+        trueE = o.headline.trueE; contextFloorE = o.headline.contextFloorE
         annealingMeanAbsRelativeError = o.headline.annealing?.meanAbsRelativeError
         if o.headline.exponentA?.undetermined == nil { exponentA = o.headline.exponentA?.value; exponentAInterval = o.headline.exponentA?.interval }
     }
@@ -92,7 +93,7 @@ struct ReproduceJSON: Encodable {
     enum CodingKeys: String, CodingKey {
         case report, fit, headline
         case wallSeconds = "wall_seconds", predictionRelativeError = "prediction_relative_error", predictionInterval = "prediction_interval"
-        case fittedE = "fitted_E", trueE = "true_E", exponentA = "exponent_a", exponentAInterval = "exponent_a_interval"
+        case fittedE = "fitted_E", trueE = "true_E", contextFloorE = "context_floor_E", exponentA = "exponent_a", exponentAInterval = "exponent_a_interval"
         case annealingMeanAbsRelativeError = "annealing_mean_abs_relative_error"
     }
 }

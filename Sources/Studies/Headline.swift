@@ -40,7 +40,12 @@ public struct Headline: Codable, Sendable {
     /// D_opt / N_opt at the largest budget of the study.
     public var tokensPerParameter: Estimate?
     public var fittedE: Estimate?
+    /// The validation text's exact negative log-likelihood per byte under its generator (the
+    /// entropy rate, measured on this text).
     public var trueE: Double?
+    /// The lowest loss a model with the runs' context can reach on the evaluated windows (it does
+    /// not know where the first word of a window began): `ContextWindowFloor`.
+    public var contextFloorE: Double?
     /// The held-out runs (largest compute level) predicted by the fit on the runs below it.
     public var predictions: [HeldOutPrediction] = []
     /// Each fitted law's verdict.
@@ -73,7 +78,8 @@ public struct Headline: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case exponentA = "exponent_a", exponentB = "exponent_b", exponentAApproach3 = "exponent_a_approach3"
         case exponentANonEmbedding = "exponent_a_non_embedding", exponentAApproach1 = "exponent_a_approach1"
-        case tokensPerParameter = "tokens_per_parameter", fittedE = "fitted_E", trueE = "true_E", predictions, verdicts
+        case tokensPerParameter = "tokens_per_parameter", fittedE = "fitted_E", trueE = "true_E", predictions
+        case contextFloorE = "context_floor_E", verdicts
         case bestRun = "best_run", lawsNotFitted = "laws_not_fitted", annealing
     }
 
@@ -157,6 +163,10 @@ public struct Headline: Codable, Sendable {
         if let t = trueE {
             out.append("true floor of the validation text: \(fmt(t, 4)) nats/byte" + (fittedE.map { e in
                 String(format: " (fitted E is %+.2f%% off)", 100 * (e.value - t) / t) } ?? ""))
+        }
+        if let f = contextFloorE {
+            out.append("lowest loss reachable with the runs' context on the evaluated windows: \(fmt(f, 4)) nats/byte" + (fittedE.map { e in
+                String(format: " (fitted E is %+.2f%% off)", 100 * (e.value - f) / f) } ?? ""))
         }
         for p in predictions {
             out.append(String(format: "held-out %@: predicted %.4f, observed %.4f (%+.2f%%), %.0f%% prediction interval %.4f–%.4f, %@",

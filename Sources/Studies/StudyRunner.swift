@@ -100,7 +100,10 @@ public enum StudyRunner {
         headline.bestRun = Headline.BestRun(results: directory.resultsURL)
         headline.lawsNotFitted = failedLaws
         headline.annealing = annealing
-        if entry.settings.compareFloor { headline.trueE = try trueFloor(entry.sweep) }
+        if entry.settings.compareFloor {
+            headline.trueE = try trueFloor(entry.sweep)
+            headline.contextFloorE = try contextFloor(entry.sweep)
+        }
         let wall = (clock.now - start)
         return Outcome(directory: directory.url, report: report.html, fitFile: fitURL?.path, fit: fit, headline: headline,
                        sweepSeconds: sweep.wallSeconds, wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) * 1e-18,
@@ -128,5 +131,18 @@ public enum StudyRunner {
             throw ScaleLabError.config(file: sweep.source, key: "study.compare_floor", reason: "corpus '\(name)' is not synthetic, so its entropy rate is unknown")
         }
         return synthetic.valTrueNegativeLogLikelihood.natsPerByte
+    }
+
+    /// The floor for the base config's context on the windows its validation loss averages (every
+    /// run of a sweep shares the validation split, context and window count unless a grid varies
+    /// them; then the base's is reported). Nil when the corpus's language has no window model.
+    static func contextFloor(_ sweep: SweepConfig) throws -> Double? {
+        let base = try sweep.decodedBase()
+        guard let name = base.data.corpus, base.data.tokenizer == .bytes else { return nil }
+        let prepared = try CorpusPreparer.prepare(nameOrPath: name)
+        let context = base.model.context
+        let offsets = evaluationOffsets(tokens: prepared.info.val.bytes, context: context,
+                                        count: base.training.evalBatches * base.training.batchSize)
+        return try CorpusPreparer.contextWindowFloor(nameOrPath: name, offsets: offsets, context: context)
     }
 }
