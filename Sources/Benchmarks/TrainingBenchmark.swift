@@ -60,10 +60,25 @@ public enum Benchmark {
         public let flopsPerToken: Double
         public let nParamsNonEmbedding: Int
         public let peakRSSMiB: Double
+        /// Per-kernel wall time of a second, profiled pass (`--profile`); nil otherwise.
+        public var profile: [KernelTime]?
         enum CodingKeys: String, CodingKey {
             case name, tokensPerS = "tokens_per_s", modelGflops = "model_gflops", mfu, msPerStep = "ms_per_step", steps
             case flopsPerToken = "flops_per_token", nParamsNonEmbedding = "n_params_non_embedding"
-            case peakRSSMiB = "peak_rss_mib"
+            case peakRSSMiB = "peak_rss_mib", profile
+        }
+    }
+
+    /// One kernel's time per step in each pass, and its share of the profiled step's wall time.
+    /// The kernel "other" is what no timer covered (the step's own bookkeeping).
+    public struct KernelTime: Codable, Sendable {
+        public let kernel: String
+        public let forwardMs: Double
+        public let backwardMs: Double
+        public let updateMs: Double
+        public let share: Double
+        enum CodingKeys: String, CodingKey {
+            case kernel, share, forwardMs = "forward_ms", backwardMs = "backward_ms", updateMs = "update_ms"
         }
     }
 
@@ -92,12 +107,12 @@ public enum Benchmark {
 
     /// Measures the ceiling, times each preset, measures the ceiling again, and states every MFU
     /// against the best ceiling seen: a load burst during one ceiling measurement cannot inflate MFU.
-    public static func measure(_ presets: [Preset], threads: Int, seconds: Double,
+    public static func measure(_ presets: [Preset], threads: Int, seconds: Double, profile: Bool = false,
                                progress: (PresetResult) -> Void = { _ in }) throws -> Report {
         var ceiling = sgemmCeiling(threads: threads)
         var results: [PresetResult] = []
         for p in presets {
-            let r = try run(p, threads: threads, seconds: seconds, sgemmGflops: ceiling.gflops)
+            let r = try run(p, threads: threads, seconds: seconds, sgemmGflops: ceiling.gflops, profile: profile)
             results.append(r); progress(r)
         }
         ceiling.merge(sgemmCeiling(threads: threads))
@@ -131,9 +146,11 @@ public enum Benchmark {
         return 2 * Double(n) * Double(n) * Double(n) / best / 1e9
     }
 
-    /// Times `preset` for at least `seconds` (and 3 steps) after `warmup` steps.
+    /// Times `preset` for at least `seconds` (and 3 steps) after `warmup` steps. With `profile`,
+    /// a second pass as long again times every kernel; the throughput comes from the first,
+    /// unprofiled pass, so the timers cannot slow the reported rate.
     public static func run(_ preset: Preset, threads: Int, seconds: Double = 3, warmup: Int = 2,
-                           sgemmGflops: Double) throws -> PresetResult {
+                           sgemmGflops: Double, profile: Bool = false) throws -> PresetResult {
         let model = try TransformerLM(config: preset.model, seed: 1, threads: threads)
         let optimizer = AdamW(layout: model.layout, settings: AdamWSettings(), weightDecay: 0.1, decayEmbeddings: false)
         let stepper = TrainingStep(model: model, optimizer: optimizer, gradClip: 1)
@@ -151,10 +168,34 @@ public enum Benchmark {
         let elapsed = now() - start
         let tokensPerS = Double(steps * rows) / elapsed
         let flops = model.accounting.flopsPerTokenFull
-        return PresetResult(name: preset.name, tokensPerS: tokensPerS, modelGflops: tokensPerS * flops / 1e9,
-                            mfu: tokensPerS * flops / 1e9 / sgemmGflops, msPerStep: elapsed / Double(steps) * 1000,
-                            steps: steps, flopsPerToken: flops, nParamsNonEmbedding: model.accounting.nParamsNonEmbedding,
-                            peakRSSMiB: peakResidentMiB())
+        var result = PresetResult(name: preset.name, tokensPerS: tokensPerS, modelGflops: tokensPerS * flops / 1e9,
+                                  mfu: tokensPerS * flops / 1e9 / sgemmGflops, msPerStep: elapsed / Double(steps) * 1000,
+                                  steps: steps, flopsPerToken: flops, nParamsNonEmbedding: model.accounting.nParamsNonEmbedding,
+                                  peakRSSMiB: peakResidentMiB())
+        if profile {
+            let recorder = StepProfile()
+            model.profile = recorder
+            defer { model.profile = nil }
+            var profiled = 0
+            let start = now()
+            while profiled < 3 || now() - start < seconds { step(); profiled += 1 }
+            result.profile = kernelTimes(recorder, steps: profiled, wallSeconds: now() - start)
+        }
+        return result
+    }
+
+    /// Per-step milliseconds per kernel and pass, largest share first, with the uncovered rest.
+    static func kernelTimes(_ p: StepProfile, steps: Int, wallSeconds: Double) -> [KernelTime] {
+        let perStep = 1000 / Double(steps), wallMs = wallSeconds * perStep
+        var rows = StepProfile.Kernel.allCases.map { k in
+            KernelTime(kernel: k.rawValue, forwardMs: p.seconds(k, .forward) * perStep, backwardMs: p.seconds(k, .backward) * perStep,
+                       updateMs: p.seconds(k, .update) * perStep,
+                       share: (p.seconds(k, .forward) + p.seconds(k, .backward) + p.seconds(k, .update)) * perStep / wallMs)
+        }.filter { $0.share > 0 }
+        rows.sort { $0.share > $1.share }
+        let other = max(0, wallMs - p.totalSeconds * perStep)
+        rows.append(KernelTime(kernel: "other", forwardMs: 0, backwardMs: 0, updateMs: other, share: other / wallMs))
+        return rows
     }
 
 

@@ -20,6 +20,8 @@ public final class TransformerLM {
     /// Gradients, same layout; accumulated by `backward`, cleared by `zeroGradients`.
     public let grads: UnsafeMutableBufferPointer<Float>
     private var acts: ActivationBuffers?
+    /// When set, every kernel call's wall time is added to it (`scalelab bench --profile`).
+    public var profile: StepProfile?
     private let rope: RopeTable?
 
     public init(config: ModelConfig, seed: UInt64, threads: Int = 1) throws {
@@ -79,37 +81,54 @@ public final class TransformerLM {
         let a = buffers(batch: b)
         let t = config.context, c = config.dModel, r = b * t, v = config.vocabSize
         let nh = config.nHead, h = config.hidden, f = a.fcWidth
-        let p = params.baseAddress!, par = parallel
-        embeddingForward(a.resid, tokens, p + layout.tokenEmbedding, layout.positionEmbedding.map { p + $0 },
-                         batch: b, tokens: t, channels: c, parallel: par)
+        let p = params.baseAddress!, par = parallel, prof = profile
+        prof.time(.embedding, .forward) {
+            embeddingForward(a.resid, tokens, p + layout.tokenEmbedding, layout.positionEmbedding.map { p + $0 },
+                             batch: b, tokens: t, channels: c, parallel: par)
+        }
         for (l, blk) in layout.blocks.enumerated() {
             let x = a.resid + l * r * c, xMid = a.residMid + l * r * c, xOut = a.resid + (l + 1) * r * c
             let n1 = a.norm1 + l * r * c, qkv = a.qkv + l * r * 3 * c, att = a.attn + l * r * c
             let n2 = a.norm2 + l * r * c, fc = a.fc + l * r * f, fcAct = a.fcAct + l * r * h
-            normForward(n1, a.norm1Mean + l * r, a.norm1Rstd + l * r, x, blk.norm1Weight, blk.norm1Bias, rows: r)
-            matmulForward(qkv, n1, p + blk.qkvWeight, blk.qkvBias.map { p + $0 }, rows: r, inFeatures: c,
-                          outFeatures: 3 * c, parallel: par)
-            if let rope { ropeForward(qkv, table: rope, batch: b, tokens: t, channels: c, heads: nh, parallel: par) }
-            attentionForward(att, lse: a.lse + l * b * nh * t, qkv, workspace: a.attention,
-                             batch: b, tokens: t, channels: c, heads: nh, parallel: par)
-            residualMatmul(xMid, x, att, blk.projWeight, blk.projBias, rows: r, inFeatures: c)
-            normForward(n2, a.norm2Mean + l * r, a.norm2Rstd + l * r, xMid, blk.norm2Weight, blk.norm2Bias, rows: r)
-            matmulForward(fc, n2, p + blk.fcWeight, blk.fcBias.map { p + $0 }, rows: r, inFeatures: c,
-                          outFeatures: f, parallel: par)
-            switch config.activation {
-            case .gelu: geluForward(fcAct, fc, count: r * h, parallel: par)
-            case .swiglu: swigluForward(fcAct, fc, rows: r, hidden: h, parallel: par)
+            prof.time(.norm, .forward) { normForward(n1, a.norm1Mean + l * r, a.norm1Rstd + l * r, x, blk.norm1Weight, blk.norm1Bias, rows: r) }
+            prof.time(.attentionMatmul, .forward) {
+                matmulForward(qkv, n1, p + blk.qkvWeight, blk.qkvBias.map { p + $0 }, rows: r, inFeatures: c,
+                              outFeatures: 3 * c, parallel: par)
             }
-            residualMatmul(xOut, xMid, fcAct, blk.fcProjWeight, blk.fcProjBias, rows: r, inFeatures: h)
+            if let rope { prof.time(.rope, .forward) { ropeForward(qkv, table: rope, batch: b, tokens: t, channels: c, heads: nh, parallel: par) } }
+            prof.time(.attention, .forward) {
+                attentionForward(att, lse: a.lse + l * b * nh * t, qkv, workspace: a.attention,
+                                 batch: b, tokens: t, channels: c, heads: nh, parallel: par)
+            }
+            prof.time(.attentionMatmul, .forward) { residualMatmul(xMid, x, att, blk.projWeight, blk.projBias, rows: r, inFeatures: c) }
+            prof.time(.norm, .forward) { normForward(n2, a.norm2Mean + l * r, a.norm2Rstd + l * r, xMid, blk.norm2Weight, blk.norm2Bias, rows: r) }
+            prof.time(.mlpMatmul, .forward) {
+                matmulForward(fc, n2, p + blk.fcWeight, blk.fcBias.map { p + $0 }, rows: r, inFeatures: c,
+                              outFeatures: f, parallel: par)
+            }
+            prof.time(.activation, .forward) {
+                switch config.activation {
+                case .gelu: geluForward(fcAct, fc, count: r * h, parallel: par)
+                case .swiglu: swigluForward(fcAct, fc, rows: r, hidden: h, parallel: par)
+                }
+            }
+            prof.time(.mlpMatmul, .forward) { residualMatmul(xOut, xMid, fcAct, blk.fcProjWeight, blk.fcProjBias, rows: r, inFeatures: h) }
         }
-        normForward(a.finalNorm, a.finalMean, a.finalRstd, a.resid + config.nLayer * r * c,
-                    layout.finalNormWeight, layout.finalNormBias, rows: r)
-        matmulForward(a.logits, a.finalNorm, p + layout.head, nil, rows: r, inFeatures: c, outFeatures: v, parallel: par)
+        prof.time(.norm, .forward) {
+            normForward(a.finalNorm, a.finalMean, a.finalRstd, a.resid + config.nLayer * r * c,
+                        layout.finalNormWeight, layout.finalNormBias, rows: r)
+        }
+        prof.time(.headMatmul, .forward) {
+            matmulForward(a.logits, a.finalNorm, p + layout.head, nil, rows: r, inFeatures: c, outFeatures: v, parallel: par)
+        }
         guard let targets else { return 0 }
-        let total = training
-            ? crossEntropyForwardBackward(logits: a.logits, losses: a.losses, targets: targets, rows: r, vocab: v,
-                                          gradScale: gradScale, parallel: par)
-            : crossEntropyForward(losses: a.losses, logits: a.logits, targets: targets, rows: r, vocab: v, parallel: par)
+        var total = 0.0
+        prof.time(.crossEntropy, .forward) {
+            total = training
+                ? crossEntropyForwardBackward(logits: a.logits, losses: a.losses, targets: targets, rows: r, vocab: v,
+                                              gradScale: gradScale, parallel: par)
+                : crossEntropyForward(losses: a.losses, logits: a.logits, targets: targets, rows: r, vocab: v, parallel: par)
+        }
         return total / Double(r)
     }
 
@@ -149,43 +168,65 @@ public final class TransformerLM {
         let a = buffers(batch: b)
         let t = config.context, c = config.dModel, r = b * t, v = config.vocabSize
         let nh = config.nHead, h = config.hidden, f = a.fcWidth
-        let p = params.baseAddress!, g = grads.baseAddress!, par = parallel
+        let p = params.baseAddress!, g = grads.baseAddress!, par = parallel, prof = profile
         // Head: logits already hold dlogits.
-        matmulBackward(dinp: a.dnorm, dweight: g + layout.head, dbias: nil, dout: a.logits, inp: a.finalNorm,
-                       weight: p + layout.head, rows: r, inFeatures: c, outFeatures: v, parallel: par)
-        a.dresid.update(repeating: 0, count: r * c)
-        normBackward(a.dresid, a.dnorm, a.resid + config.nLayer * r * c, a.finalMean, a.finalRstd,
-                     layout.finalNormWeight, layout.finalNormBias, rows: r)
+        prof.time(.headMatmul, .backward) {
+            matmulBackward(dinp: a.dnorm, dweight: g + layout.head, dbias: nil, dout: a.logits, inp: a.finalNorm,
+                           weight: p + layout.head, rows: r, inFeatures: c, outFeatures: v, parallel: par)
+        }
+        prof.time(.norm, .backward) {
+            a.dresid.update(repeating: 0, count: r * c)
+            normBackward(a.dresid, a.dnorm, a.resid + config.nLayer * r * c, a.finalMean, a.finalRstd,
+                         layout.finalNormWeight, layout.finalNormBias, rows: r)
+        }
         for (l, blk) in layout.blocks.enumerated().reversed() {
             let x = a.resid + l * r * c, xMid = a.residMid + l * r * c
             let n1 = a.norm1 + l * r * c, qkv = a.qkv + l * r * 3 * c, att = a.attn + l * r * c
             let n2 = a.norm2 + l * r * c, fc = a.fc + l * r * f, fcAct = a.fcAct + l * r * h
             // MLP branch: dresid is the gradient of the block's output.
-            matmulBackward(dinp: a.dfcAct, dweight: g + blk.fcProjWeight, dbias: blk.fcProjBias.map { g + $0 },
-                           dout: a.dresid, inp: fcAct, weight: p + blk.fcProjWeight, rows: r, inFeatures: h,
-                           outFeatures: c, parallel: par)
-            switch config.activation {
-            case .gelu: geluBackward(dx: a.dfc, dout: a.dfcAct, x: fc, count: r * h, parallel: par)
-            case .swiglu: swigluBackward(dx: a.dfc, dout: a.dfcAct, x: fc, rows: r, hidden: h, parallel: par)
+            prof.time(.mlpMatmul, .backward) {
+                matmulBackward(dinp: a.dfcAct, dweight: g + blk.fcProjWeight, dbias: blk.fcProjBias.map { g + $0 },
+                               dout: a.dresid, inp: fcAct, weight: p + blk.fcProjWeight, rows: r, inFeatures: h,
+                               outFeatures: c, parallel: par)
             }
-            matmulBackward(dinp: a.dnorm, dweight: g + blk.fcWeight, dbias: blk.fcBias.map { g + $0 }, dout: a.dfc,
-                           inp: n2, weight: p + blk.fcWeight, rows: r, inFeatures: c, outFeatures: f, parallel: par)
-            normBackward(a.dresid, a.dnorm, xMid, a.norm2Mean + l * r, a.norm2Rstd + l * r,
-                         blk.norm2Weight, blk.norm2Bias, rows: r)
+            prof.time(.activation, .backward) {
+                switch config.activation {
+                case .gelu: geluBackward(dx: a.dfc, dout: a.dfcAct, x: fc, count: r * h, parallel: par)
+                case .swiglu: swigluBackward(dx: a.dfc, dout: a.dfcAct, x: fc, rows: r, hidden: h, parallel: par)
+                }
+            }
+            prof.time(.mlpMatmul, .backward) {
+                matmulBackward(dinp: a.dnorm, dweight: g + blk.fcWeight, dbias: blk.fcBias.map { g + $0 }, dout: a.dfc,
+                               inp: n2, weight: p + blk.fcWeight, rows: r, inFeatures: c, outFeatures: f, parallel: par)
+            }
+            prof.time(.norm, .backward) {
+                normBackward(a.dresid, a.dnorm, xMid, a.norm2Mean + l * r, a.norm2Rstd + l * r,
+                             blk.norm2Weight, blk.norm2Bias, rows: r)
+            }
             // Attention branch: dresid is now the gradient of residMid.
-            matmulBackward(dinp: a.dattn, dweight: g + blk.projWeight, dbias: blk.projBias.map { g + $0 },
-                           dout: a.dresid, inp: att, weight: p + blk.projWeight, rows: r, inFeatures: c,
-                           outFeatures: c, parallel: par)
-            attentionBackward(dqkv: a.dqkv, dout: a.dattn, qkv: qkv, out: att, lse: a.lse + l * b * nh * t,
-                              workspace: a.attention, batch: b, tokens: t, channels: c, heads: nh, parallel: par)
-            if let rope { ropeBackward(a.dqkv, table: rope, batch: b, tokens: t, channels: c, heads: nh, parallel: par) }
-            matmulBackward(dinp: a.dnorm, dweight: g + blk.qkvWeight, dbias: blk.qkvBias.map { g + $0 }, dout: a.dqkv,
-                           inp: n1, weight: p + blk.qkvWeight, rows: r, inFeatures: c, outFeatures: 3 * c, parallel: par)
-            normBackward(a.dresid, a.dnorm, x, a.norm1Mean + l * r, a.norm1Rstd + l * r,
-                         blk.norm1Weight, blk.norm1Bias, rows: r)
+            prof.time(.attentionMatmul, .backward) {
+                matmulBackward(dinp: a.dattn, dweight: g + blk.projWeight, dbias: blk.projBias.map { g + $0 },
+                               dout: a.dresid, inp: att, weight: p + blk.projWeight, rows: r, inFeatures: c,
+                               outFeatures: c, parallel: par)
+            }
+            prof.time(.attention, .backward) {
+                attentionBackward(dqkv: a.dqkv, dout: a.dattn, qkv: qkv, out: att, lse: a.lse + l * b * nh * t,
+                                  workspace: a.attention, batch: b, tokens: t, channels: c, heads: nh, parallel: par)
+            }
+            if let rope { prof.time(.rope, .backward) { ropeBackward(a.dqkv, table: rope, batch: b, tokens: t, channels: c, heads: nh, parallel: par) } }
+            prof.time(.attentionMatmul, .backward) {
+                matmulBackward(dinp: a.dnorm, dweight: g + blk.qkvWeight, dbias: blk.qkvBias.map { g + $0 }, dout: a.dqkv,
+                               inp: n1, weight: p + blk.qkvWeight, rows: r, inFeatures: c, outFeatures: 3 * c, parallel: par)
+            }
+            prof.time(.norm, .backward) {
+                normBackward(a.dresid, a.dnorm, x, a.norm1Mean + l * r, a.norm1Rstd + l * r,
+                             blk.norm1Weight, blk.norm1Bias, rows: r)
+            }
         }
-        embeddingBackward(dwte: g + layout.tokenEmbedding, dwpe: layout.positionEmbedding.map { g + $0 },
-                          dout: a.dresid, tokens: tokens, batch: b, tokens: t, channels: c, parallel: par)
+        prof.time(.embedding, .backward) {
+            embeddingBackward(dwte: g + layout.tokenEmbedding, dwpe: layout.positionEmbedding.map { g + $0 },
+                              dout: a.dresid, tokens: tokens, batch: b, tokens: t, channels: c, parallel: par)
+        }
     }
 
     private func normBackward(_ dx: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ x: UnsafePointer<Float>,

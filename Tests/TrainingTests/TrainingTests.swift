@@ -154,6 +154,39 @@ func smallConfig(text: URL, steps: Int = 30) throws -> RunConfig {
         let after = peakResidentMiB()
         #expect(after - before < 1, "peak RSS grew by \(after - before) MiB over 40 steps")
     }
+
+    /// The profile times every kernel without changing what the step computes, and its shares
+    /// cover the profiled wall time.
+    @Test func profiledStepsMatchUnprofiledOnesAndSharesAddUp() throws {
+        let config = ModelConfig(preset: .llama, dModel: 32, nLayer: 2, nHead: 4, context: 32, vocabSize: 300)
+        func losses(profiled: Bool) throws -> ([Double], StepProfile?) {
+            let model = try TransformerLM(config: config, seed: 3, threads: 2)
+            let profile = profiled ? StepProfile() : nil
+            model.profile = profile
+            let stepper = TrainingStep(model: model, optimizer: AdamW(layout: model.layout, settings: .init(), weightDecay: 0.1, decayEmbeddings: false), gradClip: 1)
+            let rows = 4 * 32
+            let inp = UnsafeMutablePointer<Int32>.allocate(capacity: rows), tgt = UnsafeMutablePointer<Int32>.allocate(capacity: rows)
+            defer { inp.deallocate(); tgt.deallocate() }
+            for i in 0..<rows { inp[i] = Int32(i % 300); tgt[i] = Int32((i * 7) % 300) }
+            return ((0..<5).map { _ in stepper.step(batch: 4, microBatches: 1, lr: 1e-3, inputs: inp, targets: tgt) { _, _, _ in }.loss }, profile)
+        }
+        let (plain, _) = try losses(profiled: false)
+        let (timed, profile) = try losses(profiled: true)
+        #expect(plain == timed)
+        let p = try #require(profile)
+        for kernel in [StepProfile.Kernel.attention, .attentionMatmul, .mlpMatmul, .headMatmul, .norm, .rope] {
+            #expect(p.seconds(kernel, .forward) > 0 && p.seconds(kernel, .backward) > 0, "\(kernel) not timed in both passes")
+        }
+        #expect(p.seconds(.crossEntropy, .forward) > 0 && p.seconds(.optimizer, .update) > 0)
+
+        let preset = Benchmark.Preset(name: "t", model: config, batch: 4)
+        let result = try Benchmark.run(preset, threads: 2, seconds: 0.05, warmup: 1, sgemmGflops: 1, profile: true)
+        let kernels = try #require(result.profile)
+        let total = kernels.reduce(0) { $0 + $1.share }
+        #expect(abs(total - 1) < 1e-9, "shares sum to \(total)")
+        #expect(kernels.last?.kernel == "other")
+        #expect(kernels.dropLast().map(\.share) == kernels.dropLast().map(\.share).sorted(by: >))
+    }
 }
 
 @Suite struct ScheduleTests {

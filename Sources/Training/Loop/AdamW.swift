@@ -67,7 +67,8 @@ public final class TrainingStep {
                      fill: (Int, UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>) -> Void) -> Result {
         let rows = batch * model.config.context
         let scale = 1 / Float(rows * microBatches)
-        model.zeroGradients()
+        let prof = model.profile
+        prof.time(.zeroGradients, .update) { model.zeroGradients() }
         var loss = 0.0
         for micro in 0..<microBatches {
             fill(micro, inputs, targets)
@@ -75,12 +76,17 @@ public final class TrainingStep {
             model.backward(tokens: inputs, batch: batch)
         }
         loss /= Double(microBatches)
-        let norm = globalNorm(model.grads.baseAddress!, count: model.grads.count, parallel: model.parallel)
+        var norm = 0.0
+        prof.time(.gradientNorm, .update) { norm = globalNorm(model.grads.baseAddress!, count: model.grads.count, parallel: model.parallel) }
         guard loss.isFinite, norm.isFinite else { return Result(loss: loss, gradNorm: norm) }
-        clipGradients(model.grads.baseAddress!, count: model.grads.count, norm: norm, maxNorm: gradClip,
-                      parallel: model.parallel)
+        prof.time(.gradientNorm, .update) {
+            clipGradients(model.grads.baseAddress!, count: model.grads.count, norm: norm, maxNorm: gradClip,
+                          parallel: model.parallel)
+        }
         stepCount += 1
-        optimizer.update(params: model.params, grads: model.grads, lr: Float(lr), step: stepCount, parallel: model.parallel)
+        prof.time(.optimizer, .update) {
+            optimizer.update(params: model.params, grads: model.grads, lr: Float(lr), step: stepCount, parallel: model.parallel)
+        }
         return Result(loss: loss, gradNorm: norm)
     }
 }
