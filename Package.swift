@@ -38,8 +38,11 @@ let package = Package(
         // Atomic and streaming file writes, hashes (SHA-256, FNV-1a), the seeded generator, errors,
         // strict YAML/JSON decoding: shared by every stage.
         .target(name: "Support", dependencies: ["Yams"], swiftSettings: fast),
+        // Kernels in C compiled for AVX-512 and for AVX2+FMA, the variant chosen at run time from
+        // the CPU (Swift compiles a module for one instruction set only).
+        .target(name: "SIMDKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
         // Float32 tensor kernels (forward and backward side by side), thread pool, AdamW.
-        .target(name: "Kernels", dependencies: ["CBLAS", "Support"], swiftSettings: fast,
+        .target(name: "Kernels", dependencies: ["CBLAS", "SIMDKernels", "Support"], swiftSettings: fast,
                 linkerSettings: [.linkedLibrary("openblas", .when(platforms: [.linux])),
                                  .linkedFramework("Accelerate", .when(platforms: [.macOS]))]),
         // Byte-level BPE: training, encoding, decoding, tokenizer files. No token-file I/O.
@@ -74,7 +77,7 @@ let package = Package(
         .target(name: "Studies", dependencies: ["Sweep", "Fitting", "Report", "Corpora", "Training", "Support"], swiftSettings: fast),
         // The command line: one small command type per file, each a thin call into the stages above.
         .target(name: "ScaleLabCLI", dependencies: [
-            "Support", "Tokenizer", "Corpora", "Shards", "Training", "Sweep", "Inference", "Benchmarks", "Fitting", "Report", "Studies",
+            "Support", "Kernels", "Tokenizer", "Corpora", "Shards", "Training", "Sweep", "Inference", "Benchmarks", "Fitting", "Report", "Studies",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: fast),

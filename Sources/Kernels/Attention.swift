@@ -1,4 +1,5 @@
 import Foundation
+import SIMDKernels
 
 /// Causal multi-head self-attention, fused in the manner of FlashAttention-2 but on the CPU: for
 /// each (batch, head) and each block of `queryBlock` queries, one GEMM gives the scores against the
@@ -10,13 +11,35 @@ import Foundation
 /// qkv (B, T, 3C): each token's row holds [q (C) | k (C) | v (C)], head h at columns h·HS of each.
 public struct AttentionWorkspace {
     public static let queryBlock = 64
-    let scores: UnsafeMutablePointer<Float>      // (pieces, queryBlock, T)
+    /// Head sizes 8 and 16 take the small-head path (SIMDKernels, one query row at a time, keys
+    /// across the vector lanes): at K = 8 or 16 an sgemm call costs more in packing and dispatch than
+    /// in arithmetic (`scalelab bench --profile`: the attention core was 41% of a d_model-32 step).
+    public static func usesSmallHeadPath(headSize hs: Int) -> Bool { hs == 8 || hs == 16 }
+
+    let scores: UnsafeMutablePointer<Float>      // (pieces, queryBlock, T), or the small path's scratch
     let dscores: UnsafeMutablePointer<Float>     // (pieces, queryBlock, T)
     let rowTerm: UnsafeMutablePointer<Float>     // (pieces, queryBlock) backward's rowsum(dO·O)
     let pieces: Int, context: Int
+    /// Floats of small-head scratch per piece (0: the sgemm path).
+    let smallScratch: Int
+    /// The small-head kernels' vector width in bits (`SIMDVariant.bits`), fixed for the workspace's life.
+    public let simdBits: Int
 
-    public init(threads: Int, context: Int) {
+    /// `simdBits` nil: the widest variant this CPU runs (`SIMDVariant.bits`). `sgemmOnly` keeps
+    /// small heads on the sgemm path (for benchmarks that compare the two).
+    public init(threads: Int, context: Int, headSize: Int, simdBits: Int? = nil, sgemmOnly: Bool = false) {
         pieces = threads; self.context = context
+        let bits = simdBits ?? SIMDVariant.bits
+        precondition(SIMDVariant.supports(bits), "this CPU cannot run the \(bits)-bit kernels")
+        self.simdBits = bits
+        if Self.usesSmallHeadPath(headSize: headSize) && !sgemmOnly {
+            smallScratch = scalelab_attention_small_scratch(Int32(context), Int32(headSize))
+            scores = .allocate(capacity: threads * smallScratch)
+            scores.initialize(repeating: 0, count: threads * smallScratch)
+            dscores = .allocate(capacity: 0); rowTerm = .allocate(capacity: 0)
+            return
+        }
+        smallScratch = 0
         let n = threads * Self.queryBlock * context
         scores = .allocate(capacity: n); dscores = .allocate(capacity: n)
         rowTerm = .allocate(capacity: threads * Self.queryBlock)
@@ -24,7 +47,24 @@ public struct AttentionWorkspace {
         rowTerm.initialize(repeating: 0, count: threads * Self.queryBlock)
     }
 
+    /// Floats the workspace holds (for memory estimates).
+    public static func floats(threads: Int, context: Int, headSize: Int) -> Int {
+        usesSmallHeadPath(headSize: headSize)
+            ? threads * scalelab_attention_small_scratch(Int32(context), Int32(headSize))
+            : threads * (2 * queryBlock * context + queryBlock)
+    }
+
     public func deallocate() { scores.deallocate(); dscores.deallocate(); rowTerm.deallocate() }
+}
+
+/// The vector width of ScaleLab's C kernels (SIMDKernels), chosen at run time from the CPU.
+public enum SIMDVariant {
+    /// 512 (AVX-512), 256 (AVX2+FMA) or 128 (portable): the widest this CPU runs, unless the
+    /// environment's SCALELAB_SIMD (avx2, portable) narrows it.
+    public static var bits: Int { Int(scalelab_simd_bits()) }
+    public static func supports(_ bits: Int) -> Bool { scalelab_simd_supports(Int32(bits)) != 0 }
+    /// The variant's name, as benchmarks and `bench` print it.
+    public static func name(_ bits: Int) -> String { bits == 512 ? "AVX-512" : bits == 256 ? "AVX2+FMA" : "portable (128-bit)" }
 }
 
 /// out (B, T, C) = softmax(q·kᵀ/√HS, causal) · v per head; lse (B, NH, T) saves each row's
@@ -35,6 +75,19 @@ public func attentionForward(_ out: UnsafeMutablePointer<Float>, lse: UnsafeMuta
     precondition(t <= ws.context && parallel.threads <= ws.pieces)
     let hs = c / nh, ld = 3 * c, qb = AttentionWorkspace.queryBlock
     let scale = 1 / Float(hs).squareRoot()
+    if ws.smallScratch > 0 {
+        precondition(AttentionWorkspace.usesSmallHeadPath(headSize: hs), "workspace made for another head size")
+        parallel.pieceRanges(b * nh) { piece, tasks in
+            for task in tasks {
+                let bi = task / nh, h = task % nh
+                let base = qkv + bi * t * ld
+                scalelab_attention_small_forward(Int32(ws.simdBits), out + bi * t * c + h * hs, c, lse + (bi * nh + h) * t,
+                                                 base + h * hs, base + c + h * hs, base + 2 * c + h * hs, ld,
+                                                 Int32(t), Int32(hs), scale, ws.scores + piece * ws.smallScratch)
+            }
+        }
+        return
+    }
     parallel.pieceRanges(b * nh) { piece, tasks in
         let s = ws.scores + piece * qb * ws.context
         for task in tasks {
@@ -79,6 +132,21 @@ public func attentionBackward(dqkv: UnsafeMutablePointer<Float>, dout: UnsafePoi
                               batch b: Int, tokens t: Int, channels c: Int, heads nh: Int, parallel: Parallel) {
     let hs = c / nh, ld = 3 * c, qb = AttentionWorkspace.queryBlock
     let scale = 1 / Float(hs).squareRoot()
+    if ws.smallScratch > 0 {
+        precondition(AttentionWorkspace.usesSmallHeadPath(headSize: hs), "workspace made for another head size")
+        parallel.pieceRanges(b * nh) { piece, tasks in
+            for task in tasks {
+                let bi = task / nh, h = task % nh
+                let base = qkv + bi * t * ld, dbase = dqkv + bi * t * ld
+                let o = bi * t * c + h * hs
+                scalelab_attention_small_backward(Int32(ws.simdBits), dbase + h * hs, dbase + c + h * hs, dbase + 2 * c + h * hs, ld,
+                                                  dout + o, out + o, c, base + h * hs, base + c + h * hs, base + 2 * c + h * hs, ld,
+                                                  lse + (bi * nh + h) * t, Int32(t), Int32(hs), scale,
+                                                  ws.scores + piece * ws.smallScratch)
+            }
+        }
+        return
+    }
     parallel.pieceRanges(b * nh) { piece, tasks in
         let p = ws.scores + piece * qb * ws.context
         let dp = ws.dscores + piece * qb * ws.context

@@ -55,7 +55,7 @@ final class ActivationBuffers {
             (slices[7], slices[8], slices[9], slices[10], slices[11], slices[12])
         (finalNorm, finalMean, finalRstd, logits, losses) = (slices[13], slices[14], slices[15], slices[16], slices[17])
         (dresid, dnorm, dattn, dqkv, dfc, dfcAct) = (slices[18], slices[19], slices[20], slices[21], slices[22], slices[23])
-        attention = AttentionWorkspace(threads: threads, context: config.context)
+        attention = AttentionWorkspace(threads: threads, context: config.context, headSize: config.dModel / config.nHead)
     }
 
     var bytes: Int { storageCount * MemoryLayout<Float>.size }

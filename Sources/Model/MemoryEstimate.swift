@@ -54,7 +54,9 @@ public struct MemoryEstimate: Sendable, Equatable, Codable {
         let optimizerBytes = try product("model", params, 2, floatBytes)
         let activations = try sum("training.batch_size", ActivationBuffers.sizes(config: config, batch: batchSize))
         let activationBytes = try product("training.batch_size", activations, floatBytes)
-        let attention = try product("model.context", max(threads, 1), AttentionWorkspace.queryBlock, t, 2, floatBytes)
+        // The sgemm path's workspace bounds the small-head path's, so checking it rules out overflow in both.
+        _ = try product("model.context", max(threads, 1), AttentionWorkspace.queryBlock, t, 2, floatBytes)
+        let attention = AttentionWorkspace.floats(threads: max(threads, 1), context: t, headSize: config.dModel / config.nHead) * floatBytes
         let tokens = try product("training.batch_size", rows, 2, MemoryLayout<Int32>.size)
         // The total too, so `totalBytes` cannot overflow for a config that passed.
         _ = try sum("model", [parameterBytes, optimizerBytes, activationBytes, try sum("model", [attention, tokens])])

@@ -71,6 +71,8 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         }
         guard initStd > 0, initStd.isFinite else { throw fail("init_std", "must be positive, got \(initStd)") }
         guard vocabSize <= Int(Int32.max) else { throw fail("vocab_size", "too large") }
+        // Kernels index a context with 32-bit counts.
+        guard context <= 1 << 20 else { throw fail("context", "must be at most 1048576, got \(context)") }
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {

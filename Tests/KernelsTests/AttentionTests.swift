@@ -28,10 +28,13 @@ import Testing
         return out
     }
 
-    func forward(_ qkv: [Float], b: Int, t: Int, c: Int, nh: Int, threads: Int) -> ([Float], [Float]) {
+    /// The vector widths this CPU runs (the small-head path's variants; the sgemm path ignores it).
+    static let variants = [512, 256, 128].filter { SIMDVariant.supports($0) }
+
+    func forward(_ qkv: [Float], b: Int, t: Int, c: Int, nh: Int, threads: Int, simdBits: Int? = nil) -> ([Float], [Float]) {
         var qkv = qkv
         var out = [Float](repeating: 0, count: b * t * c), lse = [Float](repeating: 0, count: b * nh * t)
-        let ws = AttentionWorkspace(threads: threads, context: t)
+        let ws = AttentionWorkspace(threads: threads, context: t, headSize: c / nh, simdBits: simdBits)
         defer { ws.deallocate() }
         out.ptr { o in lse.ptr { l in qkv.ptr { q in
             attentionForward(o, lse: l, q, workspace: ws, batch: b, tokens: t, channels: c, heads: nh,
@@ -40,27 +43,35 @@ import Testing
     }
 
     /// T = 150 spans three query blocks (64, 64, 22), so block edges and the causal mask inside the
-    /// diagonal block are both exercised.
-    @Test(arguments: [(1, 5, 8, 2), (2, 150, 16, 2), (1, 70, 24, 3)])
+    /// diagonal block are both exercised on the sgemm path (head size 4 and 32); head sizes 8 and 16
+    /// take the small-head path, in every vector width this CPU runs, with row lengths that are not
+    /// multiples of any vector width.
+    @Test(arguments: [(1, 5, 8, 2), (2, 150, 16, 2), (1, 70, 24, 3), (1, 37, 32, 2), (1, 45, 64, 2)])
     func forwardMatchesNaive(shape: (Int, Int, Int, Int)) {
         let (b, t, c, nh) = shape
         let qkv = randomArray(b * t * 3 * c, seed: 1, scale: 2)
-        let (out, _) = forward(qkv, b: b, t: t, c: c, nh: nh, threads: 2)
         let ref = naiveAttention(qkv, b: b, t: t, c: c, nh: nh)
-        let maxDiff = zip(out, ref).map { abs($0 - $1) }.max()!
-        #expect(maxDiff < 2e-5, "max |fused - naive| = \(maxDiff)")
-        let (serial, _) = forward(qkv, b: b, t: t, c: c, nh: nh, threads: 1)
-        #expect(serial == out, "the result must not depend on the thread count")
+        for bits in Self.variants {
+            let (out, _) = forward(qkv, b: b, t: t, c: c, nh: nh, threads: 2, simdBits: bits)
+            let maxDiff = zip(out, ref).map { abs($0 - $1) }.max()!
+            #expect(maxDiff < 2e-5, "\(bits)-bit: max |fused - naive| = \(maxDiff)")
+            let (serial, _) = forward(qkv, b: b, t: t, c: c, nh: nh, threads: 1, simdBits: bits)
+            #expect(serial == out, "\(bits)-bit: the result must not depend on the thread count")
+        }
     }
 
-    @Test(arguments: [(1, 7, 8, 2), (2, 130, 8, 2)])
+    @Test(arguments: [(1, 7, 8, 2), (2, 130, 8, 2), (2, 43, 16, 2), (1, 29, 32, 2)])
     func backwardMatchesFiniteDifferences(shape: (Int, Int, Int, Int)) {
+        for bits in Self.variants { backwardMatchesFiniteDifferences(shape: shape, simdBits: bits) }
+    }
+
+    func backwardMatchesFiniteDifferences(shape: (Int, Int, Int, Int), simdBits: Int) {
         let (b, t, c, nh) = shape
         var qkv = randomArray(b * t * 3 * c, seed: 2)
         var g = randomArray(b * t * c, seed: 3)
-        var (out, lse) = forward(qkv, b: b, t: t, c: c, nh: nh, threads: 2)
+        var (out, lse) = forward(qkv, b: b, t: t, c: c, nh: nh, threads: 2, simdBits: simdBits)
         var dqkv = [Float](repeating: 0, count: b * t * 3 * c)
-        let ws = AttentionWorkspace(threads: 2, context: t)
+        let ws = AttentionWorkspace(threads: 2, context: t, headSize: c / nh, simdBits: simdBits)
         defer { ws.deallocate() }
         dqkv.ptr { d in g.ptr { gp in qkv.ptr { q in out.ptr { o in lse.ptr { l in
             attentionBackward(dqkv: d, dout: gp, qkv: q, out: o, lse: l, workspace: ws, batch: b, tokens: t,

@@ -78,6 +78,13 @@ public final class Throughput: @unchecked Sendable {
         dirty = false
     }
 
+    /// Seconds per step of one run of shape `m` when `lanes` runs of it train side by side (one
+    /// thread each when `lanes` > 1, else `threads`), measured as the sweep engine measures it
+    /// when it chooses how many runs to place side by side (`scalelab bench --placement`).
+    public static func measureSecondsPerStep(_ m: ModelConfig, batch: Int, threads: Int, lanes: Int, seconds: Double) -> Double {
+        measure(m, batch: batch, gradAccum: 1, threads: threads, lanes: lanes, seconds: seconds)
+    }
+
     /// Times a few steps after one warm-up step, at least `seconds` long, on random tokens.
     static func measure(_ m: ModelConfig, batch: Int, gradAccum: Int, threads: Int, lanes: Int,
                         seconds: Double = 0.12) -> Double {

@@ -1,0 +1,61 @@
+import Kernels
+import Model
+import Support
+
+/// Times the attention core (forward and backward of one layer) of each preset's shape on the
+/// sgemm path and on the small-head path in every vector width this CPU runs, in one run, so the
+/// ratios compare like with like (`scalelab bench --attention`).
+public enum AttentionBenchmark {
+    public struct Row: Codable, Sendable {
+        public let preset: String
+        public let headSize: Int
+        /// "sgemm", or the small-head variant's name.
+        public let path: String
+        public let msPerCall: Double
+        /// The sgemm path's time divided by this path's (1 for the sgemm row itself).
+        public let speedup: Double
+        enum CodingKeys: String, CodingKey { case preset, path, speedup, headSize = "head_size", msPerCall = "ms_per_layer" }
+    }
+
+    public static func measure(_ presets: [Benchmark.Preset], threads: Int, seconds: Double) -> [Row] {
+        var rows: [Row] = []
+        for p in presets {
+            let m = p.model, b = p.batch, t = m.context, c = m.dModel, nh = m.nHead, hs = c / nh
+            var rng = SeededRandom(seed: 4)
+            let qkv = UnsafeMutablePointer<Float>.allocate(capacity: b * t * 3 * c)
+            let out = UnsafeMutablePointer<Float>.allocate(capacity: b * t * c), dout = UnsafeMutablePointer<Float>.allocate(capacity: b * t * c)
+            let lse = UnsafeMutablePointer<Float>.allocate(capacity: b * nh * t), dqkv = UnsafeMutablePointer<Float>.allocate(capacity: b * t * 3 * c)
+            defer { qkv.deallocate(); out.deallocate(); dout.deallocate(); lse.deallocate(); dqkv.deallocate() }
+            for i in 0..<(b * t * 3 * c) { qkv[i] = rng.nextFloat() - 0.5 }
+            for i in 0..<(b * t * c) { dout[i] = rng.nextFloat() - 0.5 }
+            let parallel = Parallel(threads: threads)
+            var paths: [(String, AttentionWorkspace)] = [("sgemm", AttentionWorkspace(threads: threads, context: t, headSize: hs, sgemmOnly: true))]
+            if AttentionWorkspace.usesSmallHeadPath(headSize: hs) {
+                for bits in [512, 256, 128] where SIMDVariant.supports(bits) {
+                    paths.append((SIMDVariant.name(bits), AttentionWorkspace(threads: threads, context: t, headSize: hs, simdBits: bits)))
+                }
+            }
+            defer { for (_, ws) in paths { ws.deallocate() } }
+            func call(_ ws: AttentionWorkspace) {
+                attentionForward(out, lse: lse, qkv, workspace: ws, batch: b, tokens: t, channels: c, heads: nh, parallel: parallel)
+                attentionBackward(dqkv: dqkv, dout: dout, qkv: qkv, out: out, lse: lse, workspace: ws,
+                                  batch: b, tokens: t, channels: c, heads: nh, parallel: parallel)
+            }
+            // Alternate the paths, best of 3 rounds each: a shared machine's load slows all alike.
+            var best = [Double](repeating: .infinity, count: paths.count)
+            for _ in 0..<3 {
+                for (i, (_, ws)) in paths.enumerated() {
+                    call(ws)
+                    var n = 0
+                    let start = Benchmark.now()
+                    while n < 3 || Benchmark.now() - start < seconds / Double(3 * paths.count) { call(ws); n += 1 }
+                    best[i] = min(best[i], (Benchmark.now() - start) / Double(n))
+                }
+            }
+            for (i, (name, _)) in paths.enumerated() {
+                rows.append(Row(preset: p.name, headSize: hs, path: name, msPerCall: best[i] * 1000, speedup: best[0] / best[i]))
+            }
+        }
+        return rows
+    }
+}
