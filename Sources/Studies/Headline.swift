@@ -46,6 +46,19 @@ public struct Headline: Codable, Sendable {
     /// The lowest loss a model with the runs' context can reach on the evaluated windows (it does
     /// not know where the first word of a window began): `ContextWindowFloor`.
     public var contextFloorE: Double?
+    /// Tao et al.'s N_v,opt ∝ C^γ from the per-budget optimum over vocabularies (lab 06).
+    public var vocabularyExponent: Estimate?
+    /// Per budget: the vocabulary-parameter optimum N_v,opt = V_opt·d and the loss there, or why the
+    /// budget has none (no interior optimum among the vocabularies trained).
+    public var vocabularyOptima: [VocabularyOptimum] = []
+
+    public struct VocabularyOptimum: Codable, Sendable {
+        public var compute: Double
+        public var vocabParamsOpt: Double?
+        public var lossAtOpt: Double?
+        public var excluded: String?
+        enum CodingKeys: String, CodingKey { case compute = "C", vocabParamsOpt = "Nv_opt", lossAtOpt = "loss_at_opt", excluded }
+    }
     /// The held-out runs (largest compute level) predicted by the fit on the runs below it.
     public var predictions: [HeldOutPrediction] = []
     /// Each fitted law's verdict.
@@ -80,6 +93,7 @@ public struct Headline: Codable, Sendable {
         case exponentANonEmbedding = "exponent_a_non_embedding", exponentAApproach1 = "exponent_a_approach1"
         case tokensPerParameter = "tokens_per_parameter", fittedE = "fitted_E", trueE = "true_E", predictions
         case contextFloorE = "context_floor_E", verdicts
+        case vocabularyExponent = "vocabulary_exponent_gamma", vocabularyOptima = "vocabulary_optima"
         case bestRun = "best_run", lawsNotFitted = "laws_not_fitted", annealing
     }
 
@@ -109,6 +123,10 @@ public struct Headline: Codable, Sendable {
                 let ratio = kD * pow(top.compute, b) / (kN * pow(top.compute, a))
                 tokensPerParameter = Estimate(value: ratio, interval: nil, law: f.law, undetermined: exponentA?.undetermined)
             }
+        }
+        if let f = report.fits.first(where: { $0.law == LawName.vocabIsoFLOP.rawValue }) {
+            vocabularyExponent = Self.estimate(f, "gamma")
+            vocabularyOptima = (f.budgets ?? []).map { VocabularyOptimum(compute: $0.compute, vocabParamsOpt: $0.nOpt, lossAtOpt: $0.lossAtOpt, excluded: $0.excluded) }
         }
         if let f = approach3 {
             let a3 = Self.estimate(f, "a", derivedFrom: ["alpha", "beta"])
@@ -160,6 +178,15 @@ public struct Headline: Codable, Sendable {
         show("a with non-embedding N and C = 6·N_ne·D (Kaplan's count)", exponentANonEmbedding)
         show("compute-optimal tokens per parameter at the largest budget", tokensPerParameter, digits: 3)
         show("irreducible loss E", fittedE, digits: 4)
+        for o in vocabularyOptima {
+            if let nv = o.vocabParamsOpt, o.excluded == nil {
+                out.append(String(format: "budget %.3g FLOPs: best vocabulary parameters N_v = V·d = %.3g", o.compute, nv)
+                           + (o.lossAtOpt.map { String(format: " (loss %.4f there)", $0) } ?? ""))
+            } else {
+                out.append(String(format: "budget %.3g FLOPs: no optimum over the vocabularies (%@)", o.compute, o.excluded ?? "none found"))
+            }
+        }
+        show("compute-optimal vocabulary parameters N_v ∝ C^γ, γ", vocabularyExponent)
         if let t = trueE {
             out.append("true floor of the validation text: \(fmt(t, 4)) nats/byte" + (fittedE.map { e in
                 String(format: " (fitted E is %+.2f%% off)", 100 * (e.value - t) / t) } ?? ""))

@@ -74,7 +74,8 @@ public enum StudyRunner {
                             let (check, report) = try AnnealingCheck.run(sweepDirectory: directory.url, options: fitOptions)
                             annealing = check; r = report
                         } else {
-                            r = try ScalingFit.run(FitRequest(path: directory.url.path, laws: [law], selection: Self.selection(count), options: fitOptions))
+                            r = try ScalingFit.run(FitRequest(path: directory.url.path, laws: [law],
+                                                              selection: Self.selection(count, loss: entry.settings.loss), options: fitOptions))
                         }
                         merged.fits += r.fits
                         merged.runsUsed += r.runsUsed.filter { !merged.runsUsed.contains($0) }
@@ -112,11 +113,12 @@ public enum StudyRunner {
 
     /// The results.csv columns a parameter count reads: Kaplan's non-embedding N goes with his
     /// compute C = 6·N_ne·D (`flops_kaplan`); runs stay grouped by the budget that planned them.
-    static func selection(_ count: ParamCount) -> DataSelection {
-        switch count {
-        case .total: return DataSelection()
-        case .nonEmbedding: return DataSelection(columns: ["N": "n_params_non_embedding", "C": "flops_kaplan"])
-        }
+    /// Bits per byte replace both the loss and the vocabulary laws' unigram-normalised loss.
+    static func selection(_ count: ParamCount, loss: StudyLoss = .valLoss) -> DataSelection {
+        var columns: [String: String] = [:]
+        if count == .nonEmbedding { columns["N"] = "n_params_non_embedding"; columns["C"] = "flops_kaplan" }
+        if loss == .bitsPerByte { columns["loss"] = "bits_per_byte"; columns["Lu"] = "bits_per_byte" }
+        return DataSelection(columns: columns)
     }
 
     /// The exact floor of the validation text in the loss's unit (nats per token = per byte, for

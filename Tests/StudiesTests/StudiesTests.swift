@@ -58,6 +58,39 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
     }
 }
 
+@Suite struct StudyLossTests {
+    func settings(_ loss: String) throws -> StudySettings? {
+        let yaml = """
+        name: s
+        study: {title: t, expected_minutes: 1, laws: [vocab-isoflop], loss: \(loss)}
+        base:
+          model: {d_model: 16, n_layer: 1, n_head: 2, context: 16}
+          data: {corpus: shakespeare}
+          training: {steps: 10, lr: 1.0e-3}
+        """
+        return try SweepConfig.parse(yaml: yaml, source: "s.yaml").study
+    }
+
+    /// Lab 06 compares vocabularies in bits per byte: the laws must read that column as the loss
+    /// and as the vocabulary laws' normalised loss, and per-token loss otherwise.
+    @Test func bitsPerByteReplacesTheLossForEveryLaw() throws {
+        let s = try #require(try settings("bits_per_byte"))
+        #expect(s.loss == .bitsPerByte)
+        let bpb = StudyRunner.selection(.total, loss: s.loss).columns
+        #expect(bpb["loss"] == "bits_per_byte" && bpb["Lu"] == "bits_per_byte")
+        let kaplan = StudyRunner.selection(.nonEmbedding, loss: s.loss).columns
+        #expect(kaplan["N"] == "n_params_non_embedding" && kaplan["loss"] == "bits_per_byte")
+        #expect(StudyRunner.selection(.total).columns.isEmpty)
+        #expect(try settings("val_loss")?.loss == .valLoss)
+        do {
+            _ = try settings("bpb")
+            Issue.record("an unknown loss must be refused")
+        } catch let e as ScaleLabError {
+            #expect(e.description.contains("s.yaml:2") && e.description.contains("bits_per_byte"), "\(e)")
+        }
+    }
+}
+
 @Suite struct HeadlineTests {
     func fit(_ law: LawName, params: [String: Double], verdict: Verdict.Level, notIdentified: [String] = []) -> LawFit {
         var f = LawFit(law: law, params: params, nPoints: 10, goodness: .of(observed: [1, 2], predicted: [1, 2], objective: 0), residuals: [], settings: [:], notes: [])
@@ -91,6 +124,23 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
         let text = h.lines().joined(separator: "\n")
         #expect(text.contains("N_opt ∝ C^a, a: 0.5") && text.contains("(Kaplan's count): 0.9"), "\(text)")
         #expect(h.verdicts.keys.contains("chinchilla-isoflop (non-embedding N)") && h.verdicts.keys.contains("chinchilla-isoflop"))
+    }
+}
+
+extension HeadlineTests {
+    /// Lab 06: γ and each budget's best vocabulary reach the headline; a budget without an optimum
+    /// says why instead of printing a number.
+    @Test func vocabularyOptimaAndTheirExponentAreReported() {
+        var f = fit(.vocabIsoFLOP, params: ["gamma": 0.42, "k": 1], verdict: .weaklyDetermined)
+        f.budgets = [IsoFLOPBudget(compute: 1e12, points: 5, nOpt: 40_000, lossAtOpt: 2.1, excluded: nil, sizesUsed: nil),
+                     IsoFLOPBudget(compute: 4e12, points: 5, nOpt: nil, lossAtOpt: nil, excluded: "the largest vocabulary is best", sizesUsed: nil)]
+        let h = Headline(fit: FitReport(source: "x", fits: [f], runsUsed: [], runsExcluded: []))
+        #expect(h.vocabularyExponent?.value == 0.42 && h.vocabularyExponent?.undetermined == nil)
+        let text = h.lines().joined(separator: "\n")
+        #expect(text.contains("N_v = V·d = 4e+04") && text.contains("no optimum over the vocabularies (the largest vocabulary is best)"), "\(text)")
+        #expect(text.contains("γ: 0.42"), "\(text)")
+        let flat = fit(.vocabIsoFLOP, params: ["gamma": -0.1, "k": 1], verdict: .notALaw)
+        #expect(Headline(fit: FitReport(source: "x", fits: [flat], runsUsed: [], runsExcluded: [])).vocabularyExponent?.undetermined != nil)
     }
 }
 

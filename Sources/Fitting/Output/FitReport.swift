@@ -172,6 +172,11 @@ public struct IsoFLOPBudget: Codable, Sendable {
     public var sizesUsed: [Double]?
 
     enum CodingKeys: String, CodingKey { case compute = "C", points, nOpt = "N_opt", lossAtOpt = "loss_at_opt", excluded, sizesUsed = "sizes_used" }
+
+    public init(compute: Double, points: Int, nOpt: Double?, lossAtOpt: Double?, excluded: String?, sizesUsed: [Double]? = nil) {
+        self.compute = compute; self.points = points; self.nOpt = nOpt; self.lossAtOpt = lossAtOpt
+        self.excluded = excluded; self.sizesUsed = sizesUsed
+    }
 }
 
 /// `--holdout`: fitted on the smaller-compute runs, checked on the larger ones.

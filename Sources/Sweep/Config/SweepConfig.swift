@@ -9,6 +9,14 @@ public enum ParamCount: String, Sendable, Codable, CaseIterable {
     case nonEmbedding = "non_embedding"
 }
 
+/// The loss a study's laws fit (`study.loss`).
+public enum StudyLoss: String, Sendable, Codable, CaseIterable {
+    /// Final validation loss per token (results.csv `final_val_loss`).
+    case valLoss = "val_loss"
+    /// Final validation bits per byte, which compares across tokenizers (lab 06's vocabularies).
+    case bitsPerByte = "bits_per_byte"
+}
+
 /// The FLOP convention an IsoFLOP plan divides its budgets by (the contract's `budget_convention`).
 public enum FlopConvention: String, Sendable, Codable, CaseIterable {
     /// 6·N_total per token (Chinchilla).
@@ -134,4 +142,6 @@ public struct StudySettings: Sendable, Equatable {
     /// The parameter counts N the laws are fitted with, each a separate fit of the same runs:
     /// total (Chinchilla's, with C = 6·N·D) and non-embedding (Kaplan's, with C = 6·N_ne·D).
     public var parameterCounts: [ParamCount] = [.total]
+    /// The loss every law of the study fits.
+    public var loss: StudyLoss = .valLoss
 }

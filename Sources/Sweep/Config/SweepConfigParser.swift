@@ -175,7 +175,7 @@ extension SweepConfig {
     }
 
     static func parseStudy(_ node: ConfigNode) throws -> StudySettings {
-        let m = try node.requireKeys(["title", "expected_minutes", "laws", "bootstrap", "compare_floor", "parameter_counts"])
+        let m = try node.requireKeys(["title", "expected_minutes", "laws", "bootstrap", "compare_floor", "parameter_counts", "loss"])
         func need(_ key: String) throws -> ConfigNode {
             guard let v = m[key] else { throw node.error("required key is missing", key: "study.\(key)") }
             return v
@@ -195,6 +195,7 @@ extension SweepConfig {
                 throw p.error("list each parameter count once: total, non_embedding")
             }
         }
+        if let l = m["loss"] { s.loss = try choice(StudyLoss.self, l) }
         return s
     }
 
