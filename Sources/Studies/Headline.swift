@@ -77,14 +77,17 @@ public struct Headline: Codable, Sendable {
         public var runs: Int
         enum CodingKeys: String, CodingKey { case name, runs, finalValidationLoss = "final_val_loss", bitsPerByte = "bits_per_byte" }
 
-        /// From the sweep's results.csv (nil when it has no finished run).
-        public init?(results: URL) {
+        /// From the sweep's results.csv (nil when it has no finished run): the lowest final
+        /// validation loss, or the lowest bits per byte when runs of several tokenizers compare.
+        public init?(results: URL, byBitsPerByte: Bool = false) {
             guard let t = try? CSVTable.read(path: results.path), let name = t.columnIndex("name"), let loss = t.columnIndex("final_val_loss"),
                   let status = t.columnIndex("status") else { return nil }
             let bpb = t.columnIndex("bits_per_byte")
+            guard let key = byBitsPerByte ? bpb : loss else { return nil }
             let done = t.rows.filter { $0[status] == "done" }
-            guard let best = done.compactMap({ r in Double(r[loss]).flatMap { $0.isFinite ? (r, $0) : nil } }).min(by: { $0.1 < $1.1 }) else { return nil }
-            self.name = best.0[name]; finalValidationLoss = best.1; bitsPerByte = bpb.flatMap { Double(best.0[$0]) }; runs = done.count
+            guard let best = done.compactMap({ r in Double(r[key]).flatMap { $0.isFinite ? (r, $0) : nil } }).min(by: { $0.1 < $1.1 }),
+                  let bestLoss = Double(best.0[loss]) else { return nil }
+            self.name = best.0[name]; finalValidationLoss = bestLoss; bitsPerByte = bpb.flatMap { Double(best.0[$0]) }; runs = done.count
         }
     }
 
@@ -188,12 +191,10 @@ public struct Headline: Codable, Sendable {
         }
         show("compute-optimal vocabulary parameters N_v ∝ C^γ, γ", vocabularyExponent)
         if let t = trueE {
-            out.append("true floor of the validation text: \(fmt(t, 4)) nats/byte" + (fittedE.map { e in
-                String(format: " (fitted E is %+.2f%% off)", 100 * (e.value - t) / t) } ?? ""))
+            out.append("true floor of the validation text: \(fmt(t, 4)) nats/byte" + (fittedE.map { offBy($0, t) } ?? ""))
         }
         if let f = contextFloorE {
-            out.append("lowest loss reachable with the runs' context on the evaluated windows: \(fmt(f, 4)) nats/byte" + (fittedE.map { e in
-                String(format: " (fitted E is %+.2f%% off)", 100 * (e.value - f) / f) } ?? ""))
+            out.append("lowest loss reachable with the runs' context on the evaluated windows: \(fmt(f, 4)) nats/byte" + (fittedE.map { offBy($0, f) } ?? ""))
         }
         for p in predictions {
             out.append(String(format: "held-out %@: predicted %.4f, observed %.4f (%+.2f%%), %.0f%% prediction interval %.4f–%.4f, %@",
@@ -209,4 +210,10 @@ public struct Headline: Codable, Sendable {
     }
 
     func fmt(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)g", x) }
+
+    /// How far the fitted E lies from a floor; said conditionally when E is not determined.
+    func offBy(_ e: Estimate, _ floor: Double) -> String {
+        let percent = String(format: "%+.2f%%", 100 * (e.value - floor) / floor)
+        return e.undetermined == nil ? " (fitted E is \(percent) off)" : " (the fitted E, which is not determined, would be \(percent) off)"
+    }
 }

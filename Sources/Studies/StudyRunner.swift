@@ -98,7 +98,7 @@ public enum StudyRunner {
         let report = try StudyReport.write(ReportRequest(input: directory.url.path, fitFile: fitURL?.path, output: reportURL.path))
 
         var headline = fit.map(Headline.init(fit:)) ?? Headline()
-        headline.bestRun = Headline.BestRun(results: directory.resultsURL)
+        headline.bestRun = Headline.BestRun(results: directory.resultsURL, byBitsPerByte: entry.settings.loss == .bitsPerByte)
         headline.lawsNotFitted = failedLaws
         headline.annealing = annealing
         if entry.settings.compareFloor {

@@ -103,14 +103,20 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
 
     @Test func anUndeterminedParameterIsNotPrintedAsAResult() {
         let a3 = fit(.chinchilla, params: ["E": 0, "A": 1, "B": 1, "alpha": 0.3, "beta": 0.3], verdict: .notIdentified, notIdentified: ["E"])
-        let h = Headline(fit: FitReport(source: "x", fits: [a3], runsUsed: [], runsExcluded: []))
+        var h = Headline(fit: FitReport(source: "x", fits: [a3], runsUsed: [], runsExcluded: []))
+        h.trueE = 1.2; h.contextFloorE = 1.25
         #expect(h.fittedE?.undetermined != nil)
         let text = h.lines().joined(separator: "\n")
         #expect(text.contains("irreducible loss E: not determined"), "\(text)")
+        // Lab 08: the distance to the floor must not read as a result either.
+        #expect(text.contains("(the fitted E, which is not determined, would be -100.00% off)") && !text.contains("(fitted E is"), "\(text)")
         let good = fit(.chinchilla, params: ["E": 1.5, "A": 1, "B": 1, "alpha": 0.3, "beta": 0.3], verdict: .trustworthy)
         let h2 = Headline(fit: FitReport(source: "x", fits: [good], runsUsed: [], runsExcluded: []))
         #expect(h2.fittedE?.undetermined == nil && h2.fittedE?.value == 1.5)
         #expect(h2.lines().joined().contains("irreducible loss E: 1.5"))
+        var h3 = h2
+        h3.trueE = 1.5
+        #expect(h3.lines().joined().contains("(fitted E is +0.00% off)"))
     }
 
     /// Lab 04: the fit with Kaplan's non-embedding count is reported beside, never instead of,
@@ -128,6 +134,20 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
 }
 
 extension HeadlineTests {
+    /// Per-token loss favours small vocabularies by construction (lab 06: V = 512 had the lowest
+    /// loss per token and the highest bits per byte), so a vocabulary study's best run is by bits
+    /// per byte.
+    @Test func theBestRunOfAVocabularyStudyIsTheOneWithFewestBitsPerByte() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("best-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let results = dir.appendingPathComponent("results.csv")
+        try "name,status,final_val_loss,bits_per_byte\nv512,done,2.96,2.44\nv8192,done,5.10,1.75\nbroken,failed,1.0,1.0\n".write(to: results, atomically: true, encoding: .utf8)
+        #expect(Headline.BestRun(results: results)?.name == "v512")
+        let byBytes = try #require(Headline.BestRun(results: results, byBitsPerByte: true))
+        #expect(byBytes.name == "v8192" && byBytes.finalValidationLoss == 5.10 && byBytes.bitsPerByte == 1.75 && byBytes.runs == 2)
+    }
+
     /// Lab 06: γ and each budget's best vocabulary reach the headline; a budget without an optimum
     /// says why instead of printing a number.
     @Test func vocabularyOptimaAndTheirExponentAreReported() {
