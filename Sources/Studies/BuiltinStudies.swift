@@ -9,7 +9,7 @@ public enum BuiltinStudies {
         # 2.5e11-2e12 FLOPs (6ND), one WSD trunk per size branched at each budget; then Chinchilla's
         # approach 2 (parabolas per budget -> N_opt(C)) and approach 3 (L = E + A/N^a + B/D^b) with a
         # prediction of the largest budget's runs from the smaller ones. Design and measurements: labs.md.
-        # Time: 8.0 minutes end to end measured on 2 cores (2026-12-03); every budget's minimum is interior.
+        # Time: 7.2 minutes end to end measured on 2 cores (2026-12-03).
         name: quickstart
         study:
           title: "IsoFLOP profiles with WSD branching on Shakespeare (bytes): Chinchilla approaches 2 and 3, and a held-out prediction"
@@ -107,11 +107,11 @@ public enum BuiltinStudies {
         # cooldown must be longer than that for the law to follow it (Tissue et al. fit runs of 10^4-10^5
         # steps); at 2,000 steps the 400-step cooldown was under-predicted by 2-3% (labs.md).
         # Run:  scalelab reproduce 03
-        # Time: 14.6 minutes measured end to end on an idle 2-core machine (labs.md).
+        # Time: 9.8 minutes measured end to end on 2 cores (labs.md).
         name: lab03
         study:
           title: "Constant vs cosine vs WSD at equal tokens; the annealing law predicts the WSD curve from the other two"
-          expected_minutes: 15
+          expected_minutes: 11
           laws: [annealing]
         base:
           seed: 1
@@ -213,6 +213,46 @@ public enum BuiltinStudies {
           power_law: {anchor_params: 50000, anchor_lr: 1.0e-2, exponent: -0.3, params: non_embedding}
 
         """##,
+        "06-vocabulary": ##"""
+        # Lab 06 — the compute-optimal vocabulary (labs.md, "06 vocabulary"): one model body (d_model 32,
+        # 2 layers) with byte-level BPE vocabularies of 512 to 8192, trained at IsoFLOP budgets 5e11-4e12
+        # (6·N·D with N counting the tied embedding and output head, so a larger V costs compute and gets
+        # fewer tokens). Runs are compared in bits per byte, which does not depend on the tokenizer.
+        # Tao et al. (2024): the compute-optimal vocabulary grows with compute. Per budget, a parabola of
+        # bits per byte in ln(V·d) gives the best vocabulary; N_v,opt ∝ C^γ is fitted across budgets.
+        # The corpus is synthetic-grammar (32 MB of generated text; content words from 1024-word lexicons), where
+        # tokenization matters (a larger V turns more whole words into tokens) and no run repeats data;
+        # its exact entropy rate (1.552 bits/byte) is the floor every vocabulary approaches.
+        # Measured: the largest vocabulary (8192) is best at every budget, so no budget has an interior
+        # optimum and whether it grows with compute cannot be resolved here (labs.md says what can be).
+        # Run:  scalelab reproduce 06
+        # Time: 17.8 minutes measured on 2 cores (labs.md).
+        name: lab06
+        study:
+          title: "Does the compute-optimal vocabulary grow with compute? BPE 512-8192 at IsoFLOP budgets, in bits per byte"
+          expected_minutes: 18
+          laws: [vocab-isoflop]
+          loss: bits_per_byte
+        base:
+          seed: 1
+          model: {preset: gpt2, context: 128, vocab_size: 512, d_model: 32, n_layer: 2, n_head: 4}
+          data: {corpus: synthetic-grammar, tokenizer: bpe}
+          training:
+            batch_size: 16
+            lr: 1.0e-2
+            schedule: {kind: wsd, warmup_steps: 30, decay_fraction: 0.2, decay_shape: 1-sqrt, final_lr_ratio: 0.0}
+            eval_batches: 32
+            checkpoint_interval: 200
+        vocab: [512, 1024, 2048, 4096, 8192]
+        isoflop:
+          budgets: [5.0e+11, 1.0e+12, 2.0e+12, 4.0e+12]
+          convention: 6N
+          min_steps: 300
+        wsd_branches: true
+        lr:
+          power_law: {anchor_params: 50000, anchor_lr: 1.0e-2, exponent: -0.3, params: non_embedding}
+
+        """##,
         "07-repetition": ##"""
         # Lab 07 — repeated data (labs.md, "07 repetition"): three sizes trained for 1M, 2M and 4M tokens
         # on 4.1M, 1M or 0.26M unique tokens of Shakespeare (bytes), so the same token counts are reached
@@ -243,6 +283,53 @@ public enum BuiltinStudies {
         grid:
           data.unique_tokens: [256000, 1024000, 4096000]
         tokens: [1024000, 2048000, 4096000]
+        wsd_branches: true
+        lr:
+          power_law: {anchor_params: 50000, anchor_lr: 1.0e-2, exponent: -0.3, params: non_embedding}
+
+        """##,
+        "08-known-truth": ##"""
+        # Lab 08 — known truth (labs.md, "08 known truth"): Chinchilla's L(N, D) = E + A/N^α + B/D^β fitted
+        # on runs over a synthetic language whose floor is known exactly, and the fitted E set against it.
+        # The language, synthetic-zipf1024 (independent Zipf words from a 1024-word lexicon), was chosen
+        # before fitting: its lexicon needs about as much memory as the smaller models have, so the loss
+        # depends on N as well as D (corpora/synthetic-zipf1024.yaml). Two floors are printed: the text's
+        # entropy rate, and the lowest loss a model with this 128-byte context can reach on the evaluated
+        # windows (`scalelab corpus floor`), which is what the runs can approach.
+        # Design: IsoFLOP budgets 1e12-4e12 a factor √2 apart (each a branch of one WSD trunk per size,
+        # so a budget costs only its cooldown; d24 not at 4e12, the costliest run), and no run shorter than
+        # 1,500 steps (3.1M bytes): every model first sits at the bigram level (2.3 nats/byte here, the
+        # floor of a 1-byte context), and on the 256-word lexicon it dropped off after 1-2.5M bytes; a run
+        # still on that cliff is on no power law (docs/study-design.md).
+        # Measured: the best run ends 2.6% above the context floor and the fitted E lands within 1-2% of
+        # both floors, but the fit does not identify its parameters, so E is reported as not determined.
+        # Run:  scalelab reproduce 08
+        # Time: about 16 minutes on 2 cores (labs.md: 20.3 measured with d24 also at 4e12).
+        name: lab08
+        study:
+          title: "Known truth: the fitted irreducible loss E against the exact floor of a synthetic language"
+          expected_minutes: 17
+          laws: [chinchilla]
+          bootstrap: 100
+          compare_floor: true
+        base:
+          seed: 1
+          model: {preset: gpt2, context: 128, vocab_size: 256, d_model: 32, n_layer: 2, n_head: 2}
+          data: {corpus: synthetic-zipf1024, tokenizer: bytes}
+          training:
+            batch_size: 16
+            lr: 1.0e-2
+            schedule: {kind: wsd, warmup_steps: 30, decay_fraction: 0.2, decay_shape: 1-sqrt, final_lr_ratio: 0.0}
+            eval_batches: 32
+            checkpoint_interval: 200
+        family:
+          d_model: [24, 32, 48]
+          aspect_ratio: 16
+          head_size: 8
+        isoflop:
+          budgets: [1.0e+12, 1.41e+12, 2.0e+12, 2.83e+12, {compute: 4.0e+12, d_model: [32, 48]}]
+          convention: 6N
+          min_steps: 1500
         wsd_branches: true
         lr:
           power_law: {anchor_params: 50000, anchor_lr: 1.0e-2, exponent: -0.3, params: non_embedding}

