@@ -39,11 +39,11 @@ flags=(-c release --build-path "$build" -Xswiftc -sanitize=fuzzer)
 for stage in Training Fitting; do swift build "${flags[@]}" --target "$stage" >&2; done
 release=$(swift build "${flags[@]}" --show-bin-path)
 # The objects of the reader stages and what they depend on (Package.swift), nothing else.
-modules=(Support Kernels Tokenizer Corpora Shards Model Training Fitting Yams CYaml HeapModule InternalCollectionsUtilities)
+modules=(Support SIMDKernels Kernels Tokenizer Corpora Shards Model Training Fitting Yams CYaml HeapModule InternalCollectionsUtilities)
 objects=()
 for m in "${modules[@]}"; do mapfile -t -O "${#objects[@]}" objects < <(find "$release/$m.build" -name '*.o' | sort); done
 modulemaps=()
-for m in Sources/CBLAS/module.modulemap $(find "$build/checkouts" .build/checkouts -name module.modulemap -path '*CYaml*' 2>/dev/null | head -1); do
+for m in Sources/CBLAS/module.modulemap "$release/SIMDKernels.build/module.modulemap" $(find "$build/checkouts" .build/checkouts -name module.modulemap -path '*CYaml*' 2>/dev/null | head -1); do
   modulemaps+=(-Xcc "-fmodule-map-file=$m")
 done
 cpu=(); [ "$(uname -m)" = x86_64 ] && cpu=(-target-cpu haswell)
