@@ -304,11 +304,11 @@ public enum BuiltinStudies {
         # Measured: the best run ends 2.6% above the context floor and the fitted E lands within 1-2% of
         # both floors, but the fit does not identify its parameters, so E is reported as not determined.
         # Run:  scalelab reproduce 08
-        # Time: about 16 minutes on 2 cores (labs.md: 20.3 measured with d24 also at 4e12).
+        # Time: 15.0 minutes measured end to end on 2 cores (labs.md).
         name: lab08
         study:
           title: "Known truth: the fitted irreducible loss E against the exact floor of a synthetic language"
-          expected_minutes: 17
+          expected_minutes: 16
           laws: [chinchilla]
           bootstrap: 100
           compare_floor: true
