@@ -41,21 +41,29 @@ public enum AttentionBenchmark {
                 attentionBackward(dqkv: dqkv, dout: dout, qkv: qkv, out: out, lse: lse, workspace: ws,
                                   batch: b, tokens: t, channels: c, heads: nh, parallel: parallel)
             }
-            // Alternate the paths, best of 3 rounds each: a shared machine's load slows all alike.
-            var best = [Double](repeating: .infinity, count: paths.count)
-            for _ in 0..<3 {
-                for (i, (_, ws)) in paths.enumerated() {
-                    call(ws)
-                    var n = 0
-                    let start = Benchmark.now()
-                    while n < 3 || Benchmark.now() - start < seconds / Double(3 * paths.count) { call(ws); n += 1 }
-                    best[i] = min(best[i], (Benchmark.now() - start) / Double(n))
-                }
-            }
+            let best = Benchmark.alternating(paths.count, seconds: seconds) { call(paths[$0].1) }
             for (i, (name, _)) in paths.enumerated() {
                 rows.append(Row(preset: p.name, headSize: hs, path: name, msPerCall: best[i] * 1000, speedup: best[0] / best[i]))
             }
         }
         return rows
+    }
+}
+
+extension Benchmark {
+    /// Seconds per call of each of `count` alternatives, timed alternately, best of 3 rounds each
+    /// (at least 3 calls a round), `seconds` in all: a shared machine's load slows all alike.
+    public static func alternating(_ count: Int, seconds: Double, _ call: (Int) -> Void) -> [Double] {
+        var best = [Double](repeating: .infinity, count: count)
+        for _ in 0..<3 {
+            for i in 0..<count {
+                call(i)
+                var calls = 0
+                let start = now()
+                while calls < 3 || now() - start < seconds / Double(3 * count) { call(i); calls += 1 }
+                best[i] = min(best[i], (now() - start) / Double(calls))
+            }
+        }
+        return best
     }
 }

@@ -1,4 +1,6 @@
+import Foundation
 import CBLAS
+import SIMDKernels
 
 // Linear layers store weights as (out, in), PyTorch's layout, so y = x·Wᵀ and export needs no
 // transposes. All matrices are row-major.
@@ -44,6 +46,23 @@ public enum OpenBLAS {
         if !configured { scalelab_blas_set_threads(1); configured = true }
     }
 
+    /// The kernel family OpenBLAS chose at load ("Haswell", "SkylakeX", "Prescott", …).
+    public static let coreName = String(cString: scalelab_blas_core_name())
+
+    /// The vector width in bits of the sgemm kernels of `coreName`; nil for a family this table
+    /// does not know (then OpenBLAS is trusted).
+    public static var vectorBits: Int? { vectorBits(core: coreName) }
+
+    public static func vectorBits(core: String) -> Int? {
+        switch core.lowercased() {
+        case "skylakex", "cooperlake", "sapphirerapids": return 512
+        case "haswell", "zen", "excavator", "sandybridge", "steamroller", "piledriver", "bulldozer": return 256
+        case "prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "barcelona", "opteron", "opteron_sse3",
+             "bobcat", "katmai", "coppermine", "northwood", "banias", "nano": return 128
+        default: return nil
+        }
+    }
+
     /// Lets OpenBLAS thread a call itself: used only to measure the sgemm ceiling with the same
     /// thread count as a benchmark.
     public static func setThreads(_ n: Int) {
@@ -54,10 +73,45 @@ public enum OpenBLAS {
 
 // MARK: - linear layer
 
+/// The GEMM behind a linear layer: OpenBLAS, or ScaleLab's register-tiled kernels
+/// (`SIMDKernels/gemm_small.inc`) where OpenBLAS runs narrower vectors than the CPU has. That
+/// happens: OpenBLAS picks its kernels from the CPU model, and on a virtual machine that reports a
+/// generic model it falls back to its 128-bit Prescott kernels on an AVX-512 CPU. The choice
+/// depends on the machine, the environment and the shape alone, so a run is deterministic for a
+/// given machine and thread count.
+public enum LinearGEMM: Sendable, Equatable {
+    case openBLAS
+    /// The small-shape kernels in the vector width `bits` (`SIMDVariant.bits`).
+    case small(bits: Int)
+
+    /// What a linear layer with these feature counts uses here. Measured with `bench --linear`
+    /// (forward + backward, 2 threads, one run each):
+    /// - AVX-512 kernels against OpenBLAS's Prescott kernels: 2.0–3.4× on every layer of the study
+    ///   presets and tiny, 1.07–2.2× on medium and large;
+    /// - AVX2 against Prescott: 1.0–1.6× up to 512 features, 0.6–1.0× beyond;
+    /// - against OpenBLAS's own AVX2 or AVX-512 kernels they lose (0.3–0.9×, 1.2× once), so a
+    ///   machine where OpenBLAS uses its full width keeps OpenBLAS.
+    public static func choice(inFeatures k: Int, outFeatures n: Int) -> LinearGEMM {
+        if forceOpenBLAS { return .openBLAS }
+        return choice(inFeatures: k, outFeatures: n, simdBits: SIMDVariant.bits, openBLASBits: OpenBLAS.vectorBits)
+    }
+
+    /// SCALELAB_LINEAR_GEMM=openblas keeps every layer on OpenBLAS (to compare the paths on one machine).
+    static let forceOpenBLAS = ProcessInfo.processInfo.environment["SCALELAB_LINEAR_GEMM"] == "openblas"
+
+    public static func choice(inFeatures k: Int, outFeatures n: Int, simdBits: Int, openBLASBits: Int?) -> LinearGEMM {
+        // Only against OpenBLAS's 128-bit kernels: against its AVX2 ones even AVX-512 lost.
+        guard let blas = openBLASBits, blas <= 128, simdBits > blas else { return .openBLAS }
+        if simdBits >= 512 || max(k, n) <= 512 { return .small(bits: simdBits) }
+        return .openBLAS
+    }
+}
+
 /// out (M, N) = inp (M, K) · weight (N, K)ᵀ + bias (N)
 public func matmulForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>,
                           _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                          rows m: Int, inFeatures k: Int, outFeatures n: Int, parallel: Parallel) {
+                          rows m: Int, inFeatures k: Int, outFeatures n: Int, parallel: Parallel,
+                          gemm: LinearGEMM? = nil) {
     var beta: Float = 0
     if let bias {
         // Broadcast the bias into the output and let the GEMM add onto it (beta = 1): no extra pass.
@@ -66,8 +120,14 @@ public func matmulForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePoint
         }
         beta = 1
     }
-    sgemm(transA: false, transB: true, m: m, n: n, k: k, a: inp, lda: k, b: weight, ldb: k,
-          beta: beta, c: out, ldc: n, parallel: parallel)
+    switch gemm ?? LinearGEMM.choice(inFeatures: k, outFeatures: n) {
+    case .openBLAS:
+        sgemm(transA: false, transB: true, m: m, n: n, k: k, a: inp, lda: k, b: weight, ldb: k,
+              beta: beta, c: out, ldc: n, parallel: parallel)
+    case .small(let bits):
+        smallGEMM(bits: bits, out: out, a: inp, rows: m, reduction: k, b: weight, columns: n,
+                  bTransposed: true, accumulate: beta == 1, parallel: parallel)
+    }
 }
 
 /// Backward of `matmulForward`.
@@ -77,14 +137,68 @@ public func matmulForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePoint
 public func matmulBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>,
                            dbias: UnsafeMutablePointer<Float>?,
                            dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                           rows m: Int, inFeatures k: Int, outFeatures n: Int, parallel: Parallel) {
-    if let dinp {
-        sgemm(transA: false, transB: false, m: m, n: k, k: n, a: dout, lda: n, b: weight, ldb: k,
-              beta: 0, c: dinp, ldc: k, parallel: parallel)
+                           rows m: Int, inFeatures k: Int, outFeatures n: Int, parallel: Parallel,
+                           gemm: LinearGEMM? = nil) {
+    switch gemm ?? LinearGEMM.choice(inFeatures: k, outFeatures: n) {
+    case .openBLAS:
+        if let dinp {
+            sgemm(transA: false, transB: false, m: m, n: k, k: n, a: dout, lda: n, b: weight, ldb: k,
+                  beta: 0, c: dinp, ldc: k, parallel: parallel)
+        }
+        sgemm(transA: true, transB: false, m: n, n: k, k: m, a: dout, lda: n, b: inp, ldb: k,
+              beta: 1, c: dweight, ldc: k, parallel: parallel)
+    case .small(let bits):
+        if let dinp {
+            smallGEMM(bits: bits, out: dinp, a: dout, rows: m, reduction: n, b: weight, columns: k,
+                      bTransposed: false, accumulate: false, parallel: parallel)
+        }
+        smallWeightGradient(bits: bits, dweight: dweight, dout: dout, inp: inp, rows: m, inFeatures: k,
+                            outFeatures: n, parallel: parallel)
     }
-    sgemm(transA: true, transB: false, m: n, n: k, k: m, a: dout, lda: n, b: inp, ldb: k,
-          beta: 1, c: dweight, ldc: k, parallel: parallel)
     if let dbias { columnSumAccumulate(dbias, dout, rows: m, cols: n, parallel: parallel) }
+}
+
+/// The calling thread's packing buffer; it only grows, so a step allocates nothing after the first.
+private func packScratch(_ floats: Int) -> UnsafeMutablePointer<Float> {
+    guard let p = scalelab_gemm_scratch(floats) else {
+        fatalError("out of memory for a \(floats)-float GEMM packing buffer")
+    }
+    return p
+}
+
+/// out (M, N) (+)= a (M, K) · op(b), op(b) (K, N) being b (K, N) or, `bTransposed`, b (N, K)ᵀ. The
+/// right operand is packed once on this thread; the rows are then split over the threads.
+private func smallGEMM(bits: Int, out: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>, rows m: Int,
+                       reduction k: Int, b: UnsafePointer<Float>, columns n: Int, bTransposed: Bool,
+                       accumulate: Bool, parallel: Parallel) {
+    guard m > 0, n > 0 else { return }
+    let np = scalelab_gemm_padded(Int32(n), Int32(bits))
+    let packed = packScratch(k * np)
+    scalelab_gemm_pack(packed, np, b, bTransposed ? k : n, Int32(k), Int32(n), bTransposed ? 1 : 0)
+    parallel.ranges(m, grain: 48, align: 6) { r in
+        scalelab_gemm_packed(Int32(bits), out + r.lowerBound * n, n, a + r.lowerBound * k, k, packed, np,
+                             Int32(r.count), Int32(n), Int32(k), accumulate ? 1 : 0)
+    }
+}
+
+/// dweight (N, K) += dout (M, N)ᵀ · inp (M, K): each thread owns a block of the weight's rows and
+/// streams all M rows through it in order (deterministic whatever the split). inp is copied with
+/// its rows padded to the vector when K is not a multiple of it.
+private func smallWeightGradient(bits: Int, dweight: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+                                 inp: UnsafePointer<Float>, rows m: Int, inFeatures k: Int, outFeatures n: Int,
+                                 parallel: Parallel) {
+    guard m > 0, n > 0, k > 0 else { return }
+    let kp = scalelab_gemm_padded(Int32(k), Int32(bits))
+    var b = inp
+    if kp != k {
+        let packed = packScratch(m * kp)
+        scalelab_gemm_pack(packed, kp, inp, k, Int32(m), Int32(k), 0)
+        b = UnsafePointer(packed)
+    }
+    parallel.ranges(n, grain: 6, align: 6) { r in
+        scalelab_gemm_tn_accumulate(Int32(bits), dweight, k, dout, n, b, kp, Int32(m),
+                                    Int32(r.lowerBound), Int32(r.upperBound), Int32(k), kp)
+    }
 }
 
 /// out (N) += Σ_r x (M, N)[r, :]. Each thread owns a block of columns and streams the rows through

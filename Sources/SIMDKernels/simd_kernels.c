@@ -15,6 +15,7 @@ static inline ptrdiff_t padded_tokens(int tokens) { return (tokens + 15) / 16 * 
 #define TARGET __attribute__((target("avx2,fma,avx512f,avx512vl,avx512bw,avx512dq")))
 #define W 16
 #include "attention_small.inc"
+#include "gemm_small.inc"
 #undef FN
 #undef TARGET
 #undef W
@@ -23,6 +24,7 @@ static inline ptrdiff_t padded_tokens(int tokens) { return (tokens + 15) / 16 * 
 #define TARGET __attribute__((target("avx2,fma")))
 #define W 8
 #include "attention_small.inc"
+#include "gemm_small.inc"
 #undef FN
 #undef TARGET
 #undef W
@@ -32,6 +34,7 @@ static inline ptrdiff_t padded_tokens(int tokens) { return (tokens + 15) / 16 * 
 #define TARGET
 #define W 4
 #include "attention_small.inc"
+#include "gemm_small.inc"
 #undef FN
 #undef TARGET
 #undef W
@@ -87,5 +90,62 @@ void scalelab_attention_small_backward(int bits, float *dq, float *dk, float *dv
     case 256: scalelab_avx2_backward(dq, dk, dv, ldd, dout, out, ldo, q, k, v, ld, lse, tokens, head_size, scale, scratch); return;
 #endif
     default: scalelab_portable_backward(dq, dk, dv, ldd, dout, out, ldo, q, k, v, ld, lse, tokens, head_size, scale, scratch); return;
+    }
+}
+
+// MARK: - small GEMM
+
+ptrdiff_t scalelab_gemm_padded(int n, int bits) {
+    ptrdiff_t w = bits / 32;
+    return ((ptrdiff_t)n + w - 1) / w * w;
+}
+
+void scalelab_gemm_pack(float *p, ptrdiff_t np, const float *b, ptrdiff_t ldb, int k, int n, int transposed) {
+    for (int kk = 0; kk < k; kk++) {
+        float *row = p + kk * np;
+        if (transposed) {
+            for (int j = 0; j < n; j++) row[j] = b[j * ldb + kk];
+        } else {
+            memcpy(row, b + kk * ldb, (size_t)n * sizeof(float));
+        }
+        for (ptrdiff_t j = n; j < np; j++) row[j] = 0;
+    }
+}
+
+// One buffer per thread, grown (never shrunk) on demand: a training step allocates nothing once
+// the first step has sized it.
+static _Thread_local float *pack_buffer = NULL;
+static _Thread_local size_t pack_capacity = 0;
+
+float *scalelab_gemm_scratch(size_t floats) {
+    if (floats <= pack_capacity) return pack_buffer;
+    size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
+    float *grown = aligned_alloc(64, bytes);
+    if (!grown) return NULL;
+    free(pack_buffer);
+    pack_buffer = grown;
+    pack_capacity = bytes / sizeof(float);
+    return grown;
+}
+
+void scalelab_gemm_packed(int bits, float *c, ptrdiff_t ldc, const float *a, ptrdiff_t lda, const float *p,
+                          ptrdiff_t np, int m, int n, int k, int accumulate) {
+    switch (bits) {
+#if defined(__x86_64__)
+    case 512: scalelab_avx512_gemm_packed(c, ldc, a, lda, p, np, m, n, k, accumulate); return;
+    case 256: scalelab_avx2_gemm_packed(c, ldc, a, lda, p, np, m, n, k, accumulate); return;
+#endif
+    default: scalelab_portable_gemm_packed(c, ldc, a, lda, p, np, m, n, k, accumulate); return;
+    }
+}
+
+void scalelab_gemm_tn_accumulate(int bits, float *c, ptrdiff_t ldc, const float *a, ptrdiff_t lda, const float *b,
+                                 ptrdiff_t ldb, int m, int i0, int i1, int k, ptrdiff_t kp) {
+    switch (bits) {
+#if defined(__x86_64__)
+    case 512: scalelab_avx512_gemm_tn_accumulate(c, ldc, a, lda, b, ldb, m, i0, i1, k, kp); return;
+    case 256: scalelab_avx2_gemm_tn_accumulate(c, ldc, a, lda, b, ldb, m, i0, i1, k, kp); return;
+#endif
+    default: scalelab_portable_gemm_tn_accumulate(c, ldc, a, lda, b, ldb, m, i0, i1, k, kp); return;
     }
 }

@@ -37,6 +37,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Instead of MFU: time one layer's attention core (forward and backward) of each preset on the sgemm path and on the small-head path in every vector width this CPU runs, with the speed-up of each.")
     var attention = false
 
+    @Flag(help: "Instead of MFU: time each linear layer of each preset (forward and backward) on OpenBLAS and on the small-shape kernels in every vector width this CPU runs, with the speed-up of each and the path a run uses.")
+    var linear = false
+
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if seconds <= 0 { throw ValidationError("--seconds must be positive") }
@@ -47,12 +50,17 @@ struct BenchCommand: ParsableCommand {
         let chosen = (presets.isEmpty ? Benchmark.defaultPresets : presets).map(Benchmark.preset)
         if placement { return try comparePlacement(chosen, cores: n) }
         if attention { return try compareAttention(chosen, threads: n) }
+        if linear { return try compareLinear(chosen, threads: n) }
         let report = try Benchmark.measure(chosen, threads: n, seconds: seconds, profile: profile) { r in
             if !json { FileHandle.standardError.write(Data("timed \(r.name): \(Int(r.tokensPerS)) tokens/s\n".utf8)) }
         }
         if json { print(try JSONOutput.string(report), terminator: ""); return }
         print(String(format: "sgemm 2048³ with %d thread(s): %.1f GFLOP/s (OpenBLAS threading itself %.1f, per-thread blocks %.1f; best before and after)",
                      n, report.sgemmGflops, report.sgemm.openBLASThreadsGflops, report.sgemm.blockSplitGflops))
+        print("OpenBLAS kernels: \(report.sgemm.openBLASCore); ScaleLab's vectors: \(SIMDVariant.name(SIMDVariant.bits))"
+              + (report.sgemm.smallKernelGflops > 0
+                 ? String(format: "; linear layers run ScaleLab's kernels (OpenBLAS's are narrower), %.1f GFLOP/s on the same multiply", report.sgemm.smallKernelGflops)
+                 : "; linear layers run OpenBLAS"))
         print("preset          tokens/s   model GFLOP/s   MFU    ms/step   peak RSS")
         for r in report.presets {
             let name = r.name.padding(toLength: 14, withPad: " ", startingAt: 0)
@@ -108,6 +116,18 @@ struct BenchCommand: ParsableCommand {
         for r in rows {
             print(r.preset.padding(toLength: 15, withPad: " ", startingAt: 0) + String(format: " %9d  ", r.headSize)
                   + r.path.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %9.3f %12.2f×", r.msPerCall, r.speedup))
+        }
+    }
+
+    func compareLinear(_ chosen: [Benchmark.Preset], threads: Int) throws {
+        let rows = LinearBenchmark.measure(chosen, threads: threads, seconds: seconds)
+        if json { print(try JSONOutput.string(rows), terminator: ""); return }
+        print("linear layers, forward + backward, \(threads) thread(s); this CPU's widest variant: \(SIMDVariant.name(SIMDVariant.bits)); * = the path runs use")
+        print("preset          layer       in × out     path                  ms/call   speed-up vs OpenBLAS")
+        for r in rows {
+            print(r.preset.padding(toLength: 15, withPad: " ", startingAt: 0) + " " + r.layer.padding(toLength: 10, withPad: " ", startingAt: 0)
+                  + String(format: " %4d × %-5d  ", r.inFeatures, r.outFeatures)
+                  + (r.path + (r.chosen ? " *" : "")).padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %9.3f %12.2f×", r.msPerCall, r.speedup))
         }
     }
 }

@@ -30,4 +30,19 @@ void scalelab_attention_small_backward(int bits, float *dq, float *dk, float *dv
                                        const float *dout, const float *out, ptrdiff_t ldo,
                                        const float *q, const float *k, const float *v, ptrdiff_t ld,
                                        const float *lse, int tokens, int head_size, float scale, float *scratch);
+
+/// Small-dimension GEMM (gemm_small.inc): the linear layers of study-sized models.
+/// Columns of the packed right operand for `n` columns: n rounded up to the variant's vector.
+ptrdiff_t scalelab_gemm_padded(int n, int bits);
+/// p (k × np, zero past column n) = B (k × n, rows ldb apart) or, when `transposed`, Bᵀ of B (n × k).
+void scalelab_gemm_pack(float *p, ptrdiff_t np, const float *b, ptrdiff_t ldb, int k, int n, int transposed);
+/// This thread's packing buffer of at least `floats` floats, 64-byte aligned (NULL when out of memory).
+float *scalelab_gemm_scratch(size_t floats);
+/// C (m × n) = A (m × k) · P, or C += when `accumulate`; P from scalelab_gemm_pack.
+void scalelab_gemm_packed(int bits, float *c, ptrdiff_t ldc, const float *a, ptrdiff_t lda, const float *p,
+                          ptrdiff_t np, int m, int n, int k, int accumulate);
+/// Rows [i0, i1) of C (n × k) += Aᵀ · B, A (m × n), B (m × k) readable to column kp (a multiple of
+/// the vector: B itself when k is one, else a packed copy).
+void scalelab_gemm_tn_accumulate(int bits, float *c, ptrdiff_t ldc, const float *a, ptrdiff_t lda, const float *b,
+                                 ptrdiff_t ldb, int m, int i0, int i1, int k, ptrdiff_t kp);
 #endif
