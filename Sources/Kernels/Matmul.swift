@@ -85,12 +85,13 @@ public enum LinearGEMM: Sendable, Equatable {
     case small(bits: Int)
 
     /// What a linear layer with these feature counts uses here. Measured with `bench --linear`
-    /// (forward + backward, 2 threads, one run each):
-    /// - AVX-512 kernels against OpenBLAS's Prescott kernels: 2.0–3.4× on every layer of the study
-    ///   presets and tiny, 1.07–2.2× on medium and large;
-    /// - AVX2 against Prescott: 1.0–1.6× up to 512 features, 0.6–1.0× beyond;
-    /// - against OpenBLAS's own AVX2 or AVX-512 kernels they lose (0.3–0.9×, 1.2× once), so a
-    ///   machine where OpenBLAS uses its full width keeps OpenBLAS.
+    /// (forward + backward, 2 threads, alternated in one run; `OPENBLAS_CORETYPE` set for the
+    /// command alone to compare OpenBLAS's kernel families on one AVX-512 machine):
+    /// - AVX-512 kernels against OpenBLAS's 128-bit Prescott kernels: 2.6–4.5× on every layer of
+    ///   the study presets and tiny; AVX2 against Prescott 1.0–3.0× up to 512 features;
+    /// - AVX-512 kernels against OpenBLAS's AVX2 (Haswell) kernels: 1.18–1.8× on layers of at most
+    ///   128 features, 0.6–1.3× on wider ones;
+    /// - against OpenBLAS's own AVX-512 (SkylakeX) kernels: 0.56–1.09×, so OpenBLAS keeps them.
     public static func choice(inFeatures k: Int, outFeatures n: Int) -> LinearGEMM {
         if forceOpenBLAS { return .openBLAS }
         return choice(inFeatures: k, outFeatures: n, simdBits: SIMDVariant.bits, openBLASBits: OpenBLAS.vectorBits)
@@ -100,10 +101,13 @@ public enum LinearGEMM: Sendable, Equatable {
     static let forceOpenBLAS = ProcessInfo.processInfo.environment["SCALELAB_LINEAR_GEMM"] == "openblas"
 
     public static func choice(inFeatures k: Int, outFeatures n: Int, simdBits: Int, openBLASBits: Int?) -> LinearGEMM {
-        // Only against OpenBLAS's 128-bit kernels: against its AVX2 ones even AVX-512 lost.
-        guard let blas = openBLASBits, blas <= 128, simdBits > blas else { return .openBLAS }
-        if simdBits >= 512 || max(k, n) <= 512 { return .small(bits: simdBits) }
-        return .openBLAS
+        guard let blas = openBLASBits, simdBits > blas else { return .openBLAS }
+        let widest = max(k, n)
+        switch (blas, simdBits) {
+        case (...128, 512...): return .small(bits: simdBits)
+        case (...128, _): return widest <= 512 ? .small(bits: simdBits) : .openBLAS
+        default: return widest <= 128 ? .small(bits: simdBits) : .openBLAS
+        }
     }
 }
 
@@ -175,9 +179,10 @@ private func smallGEMM(bits: Int, out: UnsafeMutablePointer<Float>, a: UnsafePoi
     let np = scalelab_gemm_padded(Int32(n), Int32(bits))
     let packed = packScratch(k * np)
     scalelab_gemm_pack(packed, np, b, bTransposed ? k : n, Int32(k), Int32(n), bTransposed ? 1 : 0)
-    parallel.ranges(m, grain: 48, align: 6) { r in
-        scalelab_gemm_packed(Int32(bits), out + r.lowerBound * n, n, a + r.lowerBound * k, k, packed, np,
-                             Int32(r.count), Int32(n), Int32(k), accumulate ? 1 : 0)
+    parallel.ranges(m, grain: 48, align: 12) { r in
+        let status = scalelab_gemm_packed(Int32(bits), out + r.lowerBound * n, n, a + r.lowerBound * k, k, packed, np,
+                                          Int32(r.count), Int32(n), Int32(k), accumulate ? 1 : 0)
+        if status != 0 { fatalError("out of memory for a GEMM row panel of \(12 * k) floats") }
     }
 }
 

@@ -128,14 +128,27 @@ float *scalelab_gemm_scratch(size_t floats) {
     return grown;
 }
 
-void scalelab_gemm_packed(int bits, float *c, ptrdiff_t ldc, const float *a, ptrdiff_t lda, const float *p,
-                          ptrdiff_t np, int m, int n, int k, int accumulate) {
+// A second per-thread buffer for the row panels: a thread that packed the right operand into its
+// scratch may also run one of the row blocks.
+static _Thread_local float *panel_buffer = NULL;
+static _Thread_local size_t panel_capacity = 0;
+
+int scalelab_gemm_packed(int bits, float *c, ptrdiff_t ldc, const float *a, ptrdiff_t lda, const float *p,
+                         ptrdiff_t np, int m, int n, int k, int accumulate) {
+    size_t need = 12 * (size_t)(k > 0 ? k : 1);
+    if (need > panel_capacity) {
+        float *grown = aligned_alloc(64, (need * sizeof(float) + 63) / 64 * 64);
+        if (!grown) return -1;
+        free(panel_buffer);
+        panel_buffer = grown;
+        panel_capacity = need;
+    }
     switch (bits) {
 #if defined(__x86_64__)
-    case 512: scalelab_avx512_gemm_packed(c, ldc, a, lda, p, np, m, n, k, accumulate); return;
-    case 256: scalelab_avx2_gemm_packed(c, ldc, a, lda, p, np, m, n, k, accumulate); return;
+    case 512: scalelab_avx512_gemm_packed(c, ldc, a, lda, p, np, m, n, k, accumulate, panel_buffer); return 0;
+    case 256: scalelab_avx2_gemm_packed(c, ldc, a, lda, p, np, m, n, k, accumulate, panel_buffer); return 0;
 #endif
-    default: scalelab_portable_gemm_packed(c, ldc, a, lda, p, np, m, n, k, accumulate); return;
+    default: scalelab_portable_gemm_packed(c, ldc, a, lda, p, np, m, n, k, accumulate, panel_buffer); return 0;
     }
 }
 

@@ -61,6 +61,10 @@ struct BenchCommand: ParsableCommand {
               + (report.sgemm.smallKernelGflops > 0
                  ? String(format: "; linear layers run ScaleLab's kernels (OpenBLAS's are narrower), %.1f GFLOP/s on the same multiply", report.sgemm.smallKernelGflops)
                  : "; linear layers run OpenBLAS"))
+        if let blasBits = OpenBLAS.vectorBits, blasBits < SIMDVariant.bits {
+            print("note: OpenBLAS runs \(blasBits)-bit kernels on this \(SIMDVariant.bits)-bit CPU, so the ceiling above understates the machine and MFU can exceed 1; "
+                  + "for the machine's own ceiling run this command with OPENBLAS_CORETYPE naming the CPU's kernel family (e.g. SkylakeX or Haswell)")
+        }
         print("preset          tokens/s   model GFLOP/s   MFU    ms/step   peak RSS")
         for r in report.presets {
             let name = r.name.padding(toLength: 14, withPad: " ", startingAt: 0)

@@ -144,11 +144,13 @@ import Testing
 }
 
 @Suite struct LinearGEMMChoiceTests {
-    /// OpenBLAS keeps every layer unless it runs narrower vectors than ScaleLab's kernels; AVX2
-    /// against 128-bit kernels only up to 512 features, where `bench --linear` measured a gain.
+    /// OpenBLAS keeps every layer unless it runs narrower vectors than ScaleLab's kernels, and then
+    /// only the sizes where `bench --linear` measured a gain: AVX2 against 128-bit kernels up to 512
+    /// features, AVX-512 against AVX2 kernels up to 128.
     @Test func smallKernelsOnlyWhereOpenBLASIsNarrower() {
         #expect(LinearGEMM.choice(inFeatures: 32, outFeatures: 96, simdBits: 512, openBLASBits: 512) == .openBLAS)
-        #expect(LinearGEMM.choice(inFeatures: 32, outFeatures: 96, simdBits: 512, openBLASBits: 256) == .openBLAS)
+        #expect(LinearGEMM.choice(inFeatures: 32, outFeatures: 96, simdBits: 512, openBLASBits: 256) == .small(bits: 512))
+        #expect(LinearGEMM.choice(inFeatures: 32, outFeatures: 256, simdBits: 512, openBLASBits: 256) == .openBLAS)
         #expect(LinearGEMM.choice(inFeatures: 32, outFeatures: 96, simdBits: 256, openBLASBits: 256) == .openBLAS)
         #expect(LinearGEMM.choice(inFeatures: 32, outFeatures: 96, simdBits: 512, openBLASBits: nil) == .openBLAS)
         #expect(LinearGEMM.choice(inFeatures: 384, outFeatures: 8192, simdBits: 512, openBLASBits: 128) == .small(bits: 512))

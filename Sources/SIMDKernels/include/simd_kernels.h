@@ -38,8 +38,9 @@ ptrdiff_t scalelab_gemm_padded(int n, int bits);
 void scalelab_gemm_pack(float *p, ptrdiff_t np, const float *b, ptrdiff_t ldb, int k, int n, int transposed);
 /// This thread's packing buffer of at least `floats` floats, 64-byte aligned (NULL when out of memory).
 float *scalelab_gemm_scratch(size_t floats);
-/// C (m × n) = A (m × k) · P, or C += when `accumulate`; P from scalelab_gemm_pack.
-void scalelab_gemm_packed(int bits, float *c, ptrdiff_t ldc, const float *a, ptrdiff_t lda, const float *p,
+/// C (m × n) = A (m × k) · P, or C += when `accumulate`; P from scalelab_gemm_pack. Returns 0, or
+/// -1 when this thread's row-panel buffer (12 · k floats, kept between calls) cannot be allocated.
+int scalelab_gemm_packed(int bits, float *c, ptrdiff_t ldc, const float *a, ptrdiff_t lda, const float *p,
                           ptrdiff_t np, int m, int n, int k, int accumulate);
 /// Rows [i0, i1) of C (n × k) += Aᵀ · B, A (m × n), B (m × k) readable to column kp (a multiple of
 /// the vector: B itself when k is one, else a packed copy).
