@@ -5,11 +5,15 @@ public enum BuiltinStudies {
     public static let files: [String: String] = [
         "quickstart": ##"""
         # The default study: the README's main command, `scalelab reproduce quickstart`.
-        # IsoFLOP profiles on Shakespeare read as bytes: 5 GPT-2-style sizes (d_model 16-64), budgets
-        # 2.5e11-2e12 FLOPs (6ND), one WSD trunk per size branched at each budget; then Chinchilla's
-        # approach 2 (parabolas per budget -> N_opt(C)) and approach 3 (L = E + A/N^a + B/D^b) with a
-        # prediction of the largest budget's runs from the smaller ones. Design and measurements: labs.md.
-        # Time: 7.2 minutes end to end measured on 2 cores (2026-12-03).
+        # IsoFLOP profiles on Shakespeare read as bytes: 5 GPT-2-style sizes (d_model 16-64) with rotary
+        # positions, 7 budgets 2.5e11-2e12 FLOPs (6ND) a factor sqrt(2) apart, one WSD trunk per size
+        # branched at each budget; then Chinchilla's approach 2 (parabolas per budget -> N_opt(C)) and
+        # approach 3 (L = E + A/N^a + B/D^b) with a prediction of the largest budget's runs from the
+        # smaller ones. Design and measurements: labs.md.
+        # Rotary, not learned, positions: with learned ones every model sat at the bigram level for its
+        # first ~1.4M tokens (the time it takes to learn where the previous bytes are), and the runs that
+        # ended near that transient moved by up to 6% on a change of rounding alone (labs.md).
+        # Time: 8.4 minutes end to end measured on 2 cores (2026-12-03, from scratch).
         name: quickstart
         study:
           title: "IsoFLOP profiles with WSD branching on Shakespeare (bytes): Chinchilla approaches 2 and 3, and a held-out prediction"
@@ -18,7 +22,7 @@ public enum BuiltinStudies {
           bootstrap: 100
         base:
           seed: 1
-          model: {preset: gpt2, context: 128, vocab_size: 256, d_model: 32, n_layer: 2, n_head: 2}
+          model: {preset: gpt2, position: rope, context: 128, vocab_size: 256, d_model: 32, n_layer: 2, n_head: 2}
           data: {corpus: shakespeare, tokenizer: bytes}
           training:
             batch_size: 16
@@ -31,15 +35,14 @@ public enum BuiltinStudies {
           aspect_ratio: 16
           head_size: 8
         isoflop:
-          budgets: [2.5e+11, 5.0e+11, 1.0e+12, 2.0e+12]
+          # Every size at every budget (no span): the minima moved when the positions became rotary, and a
+          # window around a guessed optimum would have to be re-centred by hand each time they move. A size
+          # is left out only where it would train fewer than min_steps steps. Budgets sqrt(2) apart: with
+          # WSD branching a budget costs one cooldown per size, and seven budgets put approach 2's slope on
+          # six interior minima instead of three (labs.md, "Quickstart").
+          budgets: [2.5e+11, 3.54e+11, 5.0e+11, 7.07e+11, 1.0e+12, 1.41e+12, 2.0e+12]
           convention: 6N
           min_steps: 300
-          # Per budget, only the sizes within a factor 3.4 of N_opt = sqrt(C / (6 · 170)): 170 tokens per
-          # parameter is where the minima fell when every size ran at every budget (labs.md), and the
-          # factor keeps 3-4 sizes around each. It drops the runs far from any optimum, the costliest of
-          # which were d16 at 2e12 (35M tokens, 4 minutes) and d64.
-          span: 3.4
-          tokens_per_param: 170
         wsd_branches: true
         lr:
           power_law: {anchor_params: 50000, anchor_lr: 1.0e-2, exponent: -0.3, params: non_embedding}
@@ -149,7 +152,7 @@ public enum BuiltinStudies {
           parameter_counts: [total, non_embedding]
         base:
           seed: 1
-          model: {preset: gpt2, context: 128, vocab_size: 256, d_model: 32, n_layer: 2, n_head: 2}
+          model: {preset: gpt2, position: rope, context: 128, vocab_size: 256, d_model: 32, n_layer: 2, n_head: 2}
           data: {corpus: shakespeare, tokenizer: bytes}
           training:
             batch_size: 16
@@ -162,11 +165,9 @@ public enum BuiltinStudies {
           aspect_ratio: 16
           head_size: 8
         isoflop:
-          budgets: [2.5e+11, 5.0e+11, 1.0e+12, 2.0e+12]
+          budgets: [2.5e+11, 3.54e+11, 5.0e+11, 7.07e+11, 1.0e+12, 1.41e+12, 2.0e+12]
           convention: 6N
           min_steps: 300
-          span: 3.4
-          tokens_per_param: 170
         wsd_branches: true
         lr:
           power_law: {anchor_params: 50000, anchor_lr: 1.0e-2, exponent: -0.3, params: non_embedding}
@@ -190,7 +191,7 @@ public enum BuiltinStudies {
           bootstrap: 200
         base:
           seed: 1
-          model: {preset: gpt2, context: 128, vocab_size: 256, d_model: 32, n_layer: 2, n_head: 2}
+          model: {preset: gpt2, position: rope, context: 128, vocab_size: 256, d_model: 32, n_layer: 2, n_head: 2}
           data: {corpus: shakespeare, tokenizer: bytes}
           training:
             batch_size: 16
@@ -203,11 +204,9 @@ public enum BuiltinStudies {
           aspect_ratio: 16
           head_size: 8
         isoflop:
-          budgets: [2.5e+11, 5.0e+11, 1.0e+12, 2.0e+12]
+          budgets: [2.5e+11, 3.54e+11, 5.0e+11, 7.07e+11, 1.0e+12, 1.41e+12, 2.0e+12]
           convention: 6N
           min_steps: 300
-          span: 3.4
-          tokens_per_param: 170
         wsd_branches: true
         lr:
           power_law: {anchor_params: 50000, anchor_lr: 1.0e-2, exponent: -0.3, params: non_embedding}
@@ -298,23 +297,23 @@ public enum BuiltinStudies {
         # windows (`scalelab corpus floor`), which is what the runs can approach.
         # Design: IsoFLOP budgets 1e12-4e12 a factor √2 apart (each a branch of one WSD trunk per size,
         # so a budget costs only its cooldown; d24 not at 4e12, the costliest run), and no run shorter than
-        # 1,500 steps (3.1M bytes): every model first sits at the bigram level (2.3 nats/byte here, the
-        # floor of a 1-byte context), and on the 256-word lexicon it dropped off after 1-2.5M bytes; a run
-        # still on that cliff is on no power law (docs/study-design.md).
-        # Measured: the best run ends 2.6% above the context floor and the fitted E lands within 1-2% of
-        # both floors, but the fit does not identify its parameters, so E is reported as not determined.
+        # 1,500 steps (3.1M bytes). Rotary positions, as in the quickstart: with learned ones every model
+        # first sat at the bigram level (2.3 nats/byte here, the floor of a 1-byte context) for 1-2.5M bytes.
+        # Measured: the best run ends 1.1% above the context floor, but the fit does not identify its
+        # parameters (E ran to 0), so E is reported as not determined; adding budgets down to 2.5e11 did
+        # not help (labs.md).
         # Run:  scalelab reproduce 08
-        # Time: 15.0 minutes measured end to end on 2 cores (labs.md).
+        # Time: 8.2 minutes measured end to end on 2 cores (labs.md).
         name: lab08
         study:
           title: "Known truth: the fitted irreducible loss E against the exact floor of a synthetic language"
-          expected_minutes: 16
+          expected_minutes: 10
           laws: [chinchilla]
           bootstrap: 100
           compare_floor: true
         base:
           seed: 1
-          model: {preset: gpt2, context: 128, vocab_size: 256, d_model: 32, n_layer: 2, n_head: 2}
+          model: {preset: gpt2, position: rope, context: 128, vocab_size: 256, d_model: 32, n_layer: 2, n_head: 2}
           data: {corpus: synthetic-zipf1024, tokenizer: bytes}
           training:
             batch_size: 16
@@ -339,21 +338,21 @@ public enum BuiltinStudies {
         # Lab 09 — predict a 4× larger run (labs.md, "09 predict"): the quickstart's IsoFLOP runs up to
         # 1e12 FLOPs fit Chinchilla's L(N, D) = E + A/N^α + B/D^β, which predicts, with a 90% interval, the
         # final validation loss of one run at 4e12 FLOPs; then that run is trained and the prediction scored.
-        # The 4× run is d_model 48 (103k parameters, 6.45M tokens): the family size nearest the optimum
-        # N_opt = √(C / (6 · 134)) = 70k that the quickstart's approach 2 measured (134 tokens/parameter),
-        # chosen before this lab's fit was run. Every run below 4e12 is the quickstart's (same run ids):
+        # The 4× run is d_model 48 (97k parameters, 6.86M tokens, 3,349 steps): the family size nearest the
+        # optimum N_opt = 0.0311 · C^0.513 = 90k at 4e12 that the quickstart's approach 2 measured, chosen
+        # before this lab's fit was run. Every run below 4e12 is the quickstart's (same run ids):
         # after `reproduce quickstart` they are copied, and d_model 48's WSD trunk is extended.
         # Run:  scalelab reproduce 09
-        # Time: measured on 2 cores in labs.md; about 4 minutes after the quickstart, 10 without it.
+        # Time: measured on 2 cores in labs.md; about 2 minutes after the quickstart, 11 without it.
         name: lab09
         study:
           title: "Fit on IsoFLOP budgets up to 1e12 FLOPs, predict a run at 4e12 with its interval, then run it"
-          expected_minutes: 10
+          expected_minutes: 11
           laws: [chinchilla-isoflop, chinchilla]
           bootstrap: 100
         base:
           seed: 1
-          model: {preset: gpt2, context: 128, vocab_size: 256, d_model: 32, n_layer: 2, n_head: 2}
+          model: {preset: gpt2, position: rope, context: 128, vocab_size: 256, d_model: 32, n_layer: 2, n_head: 2}
           data: {corpus: shakespeare, tokenizer: bytes}
           training:
             batch_size: 16
@@ -366,11 +365,9 @@ public enum BuiltinStudies {
           aspect_ratio: 16
           head_size: 8
         isoflop:
-          budgets: [2.5e+11, 5.0e+11, 1.0e+12, {compute: 4.0e+12, d_model: [48]}]
+          budgets: [2.5e+11, 3.54e+11, 5.0e+11, 7.07e+11, 1.0e+12, {compute: 4.0e+12, d_model: [48]}]
           convention: 6N
           min_steps: 300
-          span: 3.4
-          tokens_per_param: 170
         wsd_branches: true
         lr:
           power_law: {anchor_params: 50000, anchor_lr: 1.0e-2, exponent: -0.3, params: non_embedding}
