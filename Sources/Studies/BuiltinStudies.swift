@@ -110,7 +110,7 @@ public enum BuiltinStudies {
         # cooldown must be longer than that for the law to follow it (Tissue et al. fit runs of 10^4-10^5
         # steps); at 2,000 steps the 400-step cooldown was under-predicted by 2-3% (labs.md).
         # Run:  scalelab reproduce 03
-        # Time: 9.8 minutes measured end to end on 2 cores (labs.md).
+        # Time: 6.4 minutes measured end to end on 2 cores (labs.md); 9.8 with earlier kernels.
         name: lab03
         study:
           title: "Constant vs cosine vs WSD at equal tokens; the annealing law predicts the WSD curve from the other two"
