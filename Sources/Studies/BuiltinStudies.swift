@@ -257,9 +257,11 @@ public enum BuiltinStudies {
         # on 4.1M, 1M or 0.26M unique tokens of Shakespeare (bytes), so the same token counts are reached
         # with 1 to 16 epochs. Muennighoff et al. (2023): up to ~4 epochs are almost as good as new data,
         # and repeated tokens are worth less and less (R*_D ≈ 15.4). Their data-constrained law is fitted
-        # to the runs: its base law on the single-epoch runs, then R*_D and R*_N on all.
+        # to the runs: its base law on the single-epoch runs, then R*_D and R*_N on all. Rotary positions,
+        # as in the quickstart: with learned ones the 1M-token runs ended inside the early transient, where
+        # the largest size was worse than the smallest (labs.md).
         # Run:  scalelab reproduce 07
-        # Time: measured on 2 cores in labs.md.
+        # Time: 6.2 minutes measured end to end on 2 cores, one run at a time (labs.md).
         name: lab07
         study:
           title: "Repeated epochs against new data: the data-constrained law on ScaleLab's own runs"
@@ -267,7 +269,7 @@ public enum BuiltinStudies {
           laws: [data-constrained]
         base:
           seed: 1
-          model: {preset: gpt2, context: 128, vocab_size: 256, d_model: 32, n_layer: 2, n_head: 2}
+          model: {preset: gpt2, position: rope, context: 128, vocab_size: 256, d_model: 32, n_layer: 2, n_head: 2}
           data: {corpus: shakespeare, tokenizer: bytes}
           training:
             batch_size: 16
