@@ -51,7 +51,7 @@ public enum OpenBLAS {
 
     /// The vector width in bits of the sgemm kernels of `coreName`; nil for a family this table
     /// does not know (then OpenBLAS is trusted).
-    public static var vectorBits: Int? { vectorBits(core: coreName) }
+    public static let vectorBits: Int? = vectorBits(core: coreName)
 
     public static func vectorBits(core: String) -> Int? {
         switch core.lowercased() {
@@ -176,6 +176,10 @@ private func smallGEMM(bits: Int, out: UnsafeMutablePointer<Float>, a: UnsafePoi
                        reduction k: Int, b: UnsafePointer<Float>, columns n: Int, bTransposed: Bool,
                        accumulate: Bool, parallel: Parallel) {
     guard m > 0, n > 0 else { return }
+    guard k > 0 else {
+        if !accumulate { out.update(repeating: 0, count: m * n) }
+        return
+    }
     let np = scalelab_gemm_padded(Int32(n), Int32(bits))
     let packed = packScratch(k * np)
     scalelab_gemm_pack(packed, np, b, bTransposed ? k : n, Int32(k), Int32(n), bTransposed ? 1 : 0)

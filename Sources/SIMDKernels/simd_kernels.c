@@ -112,37 +112,28 @@ void scalelab_gemm_pack(float *p, ptrdiff_t np, const float *b, ptrdiff_t ldb, i
     }
 }
 
-// One buffer per thread, grown (never shrunk) on demand: a training step allocates nothing once
-// the first step has sized it.
-static _Thread_local float *pack_buffer = NULL;
-static _Thread_local size_t pack_capacity = 0;
+// Per-thread buffers, grown (never shrunk) on demand: a training step allocates nothing once the
+// first step has sized them. Two of them: a thread that packed the right operand into the first may
+// also run one of the row blocks, which needs a row panel.
+static _Thread_local float *pack_buffer = NULL, *panel_buffer = NULL;
+static _Thread_local size_t pack_capacity = 0, panel_capacity = 0;
 
-float *scalelab_gemm_scratch(size_t floats) {
-    if (floats <= pack_capacity) return pack_buffer;
+static float *grown_buffer(float **buffer, size_t *capacity, size_t floats) {
+    if (floats <= *capacity && *buffer) return *buffer;
     size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;
-    float *grown = aligned_alloc(64, bytes);
+    float *grown = aligned_alloc(64, bytes ? bytes : 64);
     if (!grown) return NULL;
-    free(pack_buffer);
-    pack_buffer = grown;
-    pack_capacity = bytes / sizeof(float);
+    free(*buffer);
+    *buffer = grown;
+    *capacity = bytes / sizeof(float);
     return grown;
 }
 
-// A second per-thread buffer for the row panels: a thread that packed the right operand into its
-// scratch may also run one of the row blocks.
-static _Thread_local float *panel_buffer = NULL;
-static _Thread_local size_t panel_capacity = 0;
+float *scalelab_gemm_scratch(size_t floats) { return grown_buffer(&pack_buffer, &pack_capacity, floats); }
 
 int scalelab_gemm_packed(int bits, float *c, ptrdiff_t ldc, const float *a, ptrdiff_t lda, const float *p,
                          ptrdiff_t np, int m, int n, int k, int accumulate) {
-    size_t need = 12 * (size_t)(k > 0 ? k : 1);
-    if (need > panel_capacity) {
-        float *grown = aligned_alloc(64, (need * sizeof(float) + 63) / 64 * 64);
-        if (!grown) return -1;
-        free(panel_buffer);
-        panel_buffer = grown;
-        panel_capacity = need;
-    }
+    if (!grown_buffer(&panel_buffer, &panel_capacity, 12 * (size_t)(k > 0 ? k : 1))) return -1;
     switch (bits) {
 #if defined(__x86_64__)
     case 512: scalelab_avx512_gemm_packed(c, ldc, a, lda, p, np, m, n, k, accumulate, panel_buffer); return 0;
