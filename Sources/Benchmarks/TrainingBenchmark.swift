@@ -129,45 +129,45 @@ public enum Benchmark {
     }
 
     public static func sgemmCeiling(threads: Int) -> Ceiling {
-        let usesSmall = LinearGEMM.choice(inFeatures: 64, outFeatures: 64) != .openBLAS
+        // The smallest layer a study trains: where any layer runs ScaleLab's kernel, this one does.
+        let usesSmall = LinearGEMM.choice(inFeatures: 16, outFeatures: 16) != .openBLAS
         return Ceiling(openBLASThreadsGflops: sgemmGflops(threads: threads, split: false),
                        blockSplitGflops: threads > 1 ? sgemmGflops(threads: threads, split: true) : 0,
                        smallKernelGflops: usesSmall ? smallKernelGflops(threads: threads) : 0)
     }
 
-    /// Best of `repeats` 2048³ multiplies by ScaleLab's linear-layer kernel (`LinearGEMM.small`).
-    public static func smallKernelGflops(threads: Int, size n: Int = 2048, repeats: Int = 5) -> Double {
-        let a = UnsafeMutablePointer<Float>.allocate(capacity: n * n), b = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
-        let c = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
-        defer { a.deallocate(); b.deallocate(); c.deallocate() }
-        var rng = SeededRandom(seed: 1)
-        for i in 0..<(n * n) { a[i] = rng.nextFloat() - 0.5; b[i] = rng.nextFloat() - 0.5 }
-        let parallel = Parallel(threads: threads)
-        var best = Double.infinity
-        for _ in 0..<repeats {
-            let s = now()
-            matmulForward(c, a, b, nil, rows: n, inFeatures: n, outFeatures: n, parallel: parallel, gemm: .small(bits: SIMDVariant.bits))
-            best = min(best, now() - s)
-        }
-        return 2 * Double(n) * Double(n) * Double(n) / best / 1e9
-    }
-
     /// Best of `repeats` 2048³ multiplies with `threads` threads: OpenBLAS threading the call itself
     /// (`split` false), or single-threaded OpenBLAS on per-thread row blocks as training runs it.
     public static func sgemmGflops(threads: Int, split: Bool, size n: Int = 2048, repeats: Int = 5) -> Double {
+        if !split { OpenBLAS.setThreads(threads) }
+        defer { OpenBLAS.setThreads(1) }
+        let parallel = split ? Parallel(threads: threads) : .serial
+        return bestSquareGflops(size: n, repeats: repeats) { a, b, c in
+            sgemm(transA: false, transB: false, m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, beta: 0, c: c, ldc: n,
+                  parallel: parallel)
+        }
+    }
+
+    /// Best of `repeats` 2048³ multiplies by ScaleLab's linear-layer kernel (`LinearGEMM.small`).
+    public static func smallKernelGflops(threads: Int, size n: Int = 2048, repeats: Int = 5) -> Double {
+        let parallel = Parallel(threads: threads)
+        return bestSquareGflops(size: n, repeats: repeats) { a, b, c in
+            matmulForward(c, a, b, nil, rows: n, inFeatures: n, outFeatures: n, parallel: parallel, gemm: .small(bits: SIMDVariant.bits))
+        }
+    }
+
+    /// The rate of the fastest of `repeats` calls of `multiply` on random n × n operands.
+    static func bestSquareGflops(size n: Int, repeats: Int,
+                                 _ multiply: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> Double {
         let a = UnsafeMutablePointer<Float>.allocate(capacity: n * n), b = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
         let c = UnsafeMutablePointer<Float>.allocate(capacity: n * n)
         defer { a.deallocate(); b.deallocate(); c.deallocate() }
         var rng = SeededRandom(seed: 1)
         for i in 0..<(n * n) { a[i] = rng.nextFloat() - 0.5; b[i] = rng.nextFloat() - 0.5; c[i] = 0 }
-        if !split { OpenBLAS.setThreads(threads) }
-        defer { OpenBLAS.setThreads(1) }
-        let parallel = split ? Parallel(threads: threads) : .serial
         var best = Double.infinity
         for _ in 0..<repeats {
             let s = now()
-            sgemm(transA: false, transB: false, m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, beta: 0, c: c, ldc: n,
-                  parallel: parallel)
+            multiply(a, b, c)
             best = min(best, now() - s)
         }
         return 2 * Double(n) * Double(n) * Double(n) / best / 1e9

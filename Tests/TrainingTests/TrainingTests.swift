@@ -1,6 +1,7 @@
 import Benchmarks
 import Foundation
 import Inference
+import Kernels
 import Model
 import Shards
 import Support
@@ -135,6 +136,27 @@ func smallConfig(text: URL, steps: Int = 30, position: PositionKind = .learned) 
         #expect(summary.divergedAtStep != nil)
         let json = try String(contentsOf: dir.appendingPathComponent("summary.json"), encoding: .utf8)
         #expect(json.contains("\"status\" : \"diverged\""))
+    }
+
+    /// `bench --linear`: every layer of the preset, an OpenBLAS row (speed-up 1) and one row per
+    /// vector width this CPU runs, and exactly one row per layer marked as the path runs use — the
+    /// one `LinearGEMM.choice` picks.
+    @Test func linearBenchmarkTimesEveryLayerOnEveryPath() {
+        let preset = Benchmark.Preset(name: "t", model: ModelConfig(preset: .gpt2, dModel: 32, nLayer: 1, nHead: 4, context: 16, vocabSize: 64), batch: 2)
+        let rows = LinearBenchmark.measure([preset], threads: 1, seconds: 0.05)
+        let widths = [512, 256, 128].filter(SIMDVariant.supports).count
+        #expect(Set(rows.map(\.layer)) == ["qkv", "attn-proj", "fc", "fc-proj", "head"])
+        for layer in Set(rows.map(\.layer)) {
+            let mine = rows.filter { $0.layer == layer }
+            #expect(mine.count == 1 + widths)
+            #expect(mine.filter(\.chosen).count == 1, "\(layer): one path is the one runs use")
+            let blas = mine.first { $0.path == "openblas" }
+            #expect(blas?.speedup == 1)
+            #expect(mine.allSatisfy { $0.msPerCall > 0 && $0.speedup.isFinite })
+            let row = mine[0]
+            let picked = LinearGEMM.choice(inFeatures: row.inFeatures, outFeatures: row.outFeatures)
+            #expect(mine.first(where: \.chosen)?.path == (picked == .openBLAS ? "openblas" : SIMDVariant.name(SIMDVariant.bits)))
+        }
     }
 
     @Test func noMemoryGrowthAcrossSteps() throws {
