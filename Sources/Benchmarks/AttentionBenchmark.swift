@@ -14,7 +14,9 @@ public enum AttentionBenchmark {
         public let msPerCall: Double
         /// The sgemm path's time divided by this path's (1 for the sgemm row itself).
         public let speedup: Double
-        enum CodingKeys: String, CodingKey { case preset, path, speedup, headSize = "head_size", msPerCall = "ms_per_layer" }
+        /// Whether `AttentionPath.choice` picks this path for this head size.
+        public let chosen: Bool
+        enum CodingKeys: String, CodingKey { case preset, path, speedup, chosen, headSize = "head_size", msPerCall = "ms_per_layer" }
     }
 
     public static func measure(_ presets: [Benchmark.Preset], threads: Int, seconds: Double) -> [Row] {
@@ -29,10 +31,11 @@ public enum AttentionBenchmark {
             for i in 0..<(b * t * 3 * c) { qkv[i] = rng.nextFloat() - 0.5 }
             for i in 0..<(b * t * c) { dout[i] = rng.nextFloat() - 0.5 }
             let parallel = Parallel(threads: threads)
-            var paths: [(String, AttentionWorkspace)] = [("sgemm", AttentionWorkspace(threads: threads, context: t, headSize: hs, sgemmOnly: true))]
-            if AttentionWorkspace.usesSmallHeadPath(headSize: hs) {
+            let chosen = AttentionPath.choice(headSize: hs)
+            var paths: [(String, AttentionWorkspace)] = [("sgemm", AttentionWorkspace(threads: threads, context: t, headSize: hs, path: .sgemm))]
+            if AttentionPath.smallKernelsHandle(headSize: hs) {
                 for bits in [512, 256, 128] where SIMDVariant.supports(bits) {
-                    paths.append((SIMDVariant.name(bits), AttentionWorkspace(threads: threads, context: t, headSize: hs, simdBits: bits)))
+                    paths.append((SIMDVariant.name(bits), AttentionWorkspace(threads: threads, context: t, headSize: hs, path: .small(bits: bits))))
                 }
             }
             defer { for (_, ws) in paths { ws.deallocate() } }
@@ -42,8 +45,9 @@ public enum AttentionBenchmark {
                                   batch: b, tokens: t, channels: c, heads: nh, parallel: parallel)
             }
             let best = Benchmark.alternating(paths.count, seconds: seconds) { call(paths[$0].1) }
-            for (i, (name, _)) in paths.enumerated() {
-                rows.append(Row(preset: p.name, headSize: hs, path: name, msPerCall: best[i] * 1000, speedup: best[0] / best[i]))
+            for (i, (name, ws)) in paths.enumerated() {
+                rows.append(Row(preset: p.name, headSize: hs, path: name, msPerCall: best[i] * 1000, speedup: best[0] / best[i],
+                                chosen: ws.path == chosen))
             }
         }
         return rows

@@ -11,30 +11,26 @@ import SIMDKernels
 /// qkv (B, T, 3C): each token's row holds [q (C) | k (C) | v (C)], head h at columns h·HS of each.
 public struct AttentionWorkspace {
     public static let queryBlock = 64
-    /// Head sizes 8 and 16 take the small-head path (SIMDKernels, one query row at a time, keys
-    /// across the vector lanes): at K = 8 or 16 an sgemm call costs more in packing and dispatch than
-    /// in arithmetic (`scalelab bench --profile`: the attention core was 41% of a d_model-32 step).
-    /// Measured with `bench --attention` (1 thread): 2.6-3.2x faster at head size 8; at 32 only
-    /// 1.1-1.45x with T = 128 and 0.8-1.0x with T = 256; at 64 (T = 512) 0.5x. Hence 8 and 16.
-    public static func usesSmallHeadPath(headSize hs: Int) -> Bool { hs == 8 || hs == 16 }
 
     let scores: UnsafeMutablePointer<Float>      // (pieces, queryBlock, T), or the small path's scratch
     let dscores: UnsafeMutablePointer<Float>     // (pieces, queryBlock, T)
     let rowTerm: UnsafeMutablePointer<Float>     // (pieces, queryBlock) backward's rowsum(dO·O)
-    let pieces: Int, context: Int
+    let pieces: Int, context: Int, headSize: Int
     /// Floats of small-head scratch per piece (0: the sgemm path).
     let smallScratch: Int
-    /// The small-head kernels' vector width in bits (`SIMDVariant.bits`), fixed for the workspace's life.
-    public let simdBits: Int
+    /// The path this workspace runs, fixed for its life.
+    public let path: AttentionPath
+    /// The small-head kernels' vector width in bits (0 on the sgemm path).
+    var simdBits: Int { if case .small(let bits) = path { bits } else { 0 } }
 
-    /// `simdBits` nil: the widest variant this CPU runs (`SIMDVariant.bits`). `sgemmOnly` keeps
-    /// small heads on the sgemm path (for benchmarks that compare the two).
-    public init(threads: Int, context: Int, headSize: Int, simdBits: Int? = nil, sgemmOnly: Bool = false) {
-        pieces = threads; self.context = context
-        let bits = simdBits ?? SIMDVariant.bits
-        precondition(SIMDVariant.supports(bits), "this CPU cannot run the \(bits)-bit kernels")
-        self.simdBits = bits
-        if Self.usesSmallHeadPath(headSize: headSize) && !sgemmOnly {
+    /// `path` nil: `AttentionPath.choice(headSize:)`. An explicit path lets benchmarks and tests
+    /// compare the paths and every vector width on one machine.
+    public init(threads: Int, context: Int, headSize: Int, path: AttentionPath? = nil) {
+        pieces = threads; self.context = context; self.headSize = headSize
+        self.path = path ?? AttentionPath.choice(headSize: headSize)
+        if case .small(let bits) = self.path {
+            precondition(SIMDVariant.supports(bits), "this CPU cannot run the \(bits)-bit kernels")
+            precondition(AttentionPath.smallKernelsHandle(headSize: headSize), "no small-head kernel for head size \(headSize)")
             smallScratch = scalelab_attention_small_scratch(Int32(context), Int32(headSize))
             scores = .allocate(capacity: threads * smallScratch)
             scores.initialize(repeating: 0, count: threads * smallScratch)
@@ -51,12 +47,54 @@ public struct AttentionWorkspace {
 
     /// Floats the workspace holds (for memory estimates).
     public static func floats(threads: Int, context: Int, headSize: Int) -> Int {
-        usesSmallHeadPath(headSize: headSize)
+        AttentionPath.choice(headSize: headSize) != .sgemm
             ? threads * scalelab_attention_small_scratch(Int32(context), Int32(headSize))
             : threads * (2 * queryBlock * context + queryBlock)
     }
 
     public func deallocate() { scores.deallocate(); dscores.deallocate(); rowTerm.deallocate() }
+}
+
+/// How the attention core runs: per query block through sgemm calls, or on the small-head kernels
+/// (SIMDKernels, tokens across the vector lanes: queries in the forward, keys in the backward).
+public enum AttentionPath: Sendable, Equatable {
+    case sgemm
+    /// The small-head kernels in the vector width `bits` (`SIMDVariant.bits`).
+    case small(bits: Int)
+
+    /// The head sizes the small-head kernels are written for.
+    public static func smallKernelsHandle(headSize hs: Int) -> Bool { hs == 8 || hs == 16 || hs == 32 }
+
+    /// What attention with this head size uses here.
+    public static func choice(headSize hs: Int) -> AttentionPath {
+        choice(headSize: hs, simdBits: SIMDVariant.bits, openBLASBits: OpenBLAS.vectorBits)
+    }
+
+    /// Measured with `bench --attention` (forward + backward of one layer, 2 threads, paths
+    /// alternated in one run; `OPENBLAS_CORETYPE` set for the command alone to compare OpenBLAS's
+    /// kernel families on one AVX-512 machine), small-head kernels against the sgemm path:
+    ///
+    /// | head size | OpenBLAS kernels | AVX-512 | AVX2 |
+    /// |---|---|---|---|
+    /// | 8 | 128-bit (Prescott) | 3.4–4.6× | 2.8–3.2× |
+    /// | 8 | AVX2 (Haswell) | 1.8–2.2× | 1.5–1.6× |
+    /// | 8 | AVX-512 (SkylakeX) | 1.6–2.1× | 1.5–2.0× |
+    /// | 32 | 128-bit | 1.8–2.2× | 1.1–1.4× |
+    /// | 32 | AVX2 | 1.2–1.3× (T = 128), 0.93–0.97× (T = 256) | 0.7–0.8× |
+    /// | 32 | AVX-512 | 0.75–0.81× | 0.5× |
+    ///
+    /// At K = 8 or 16 an sgemm call costs more in packing and dispatch than in arithmetic, whatever
+    /// OpenBLAS's vectors; at 32 the small path pays only where its vectors are wider; wider heads
+    /// stay on sgemm, whose GEMMs then have the depth to run at speed.
+    public static func choice(headSize hs: Int, simdBits: Int, openBLASBits: Int?) -> AttentionPath {
+        switch hs {
+        case 8, 16: return .small(bits: simdBits)
+        case 32:
+            guard let blas = openBLASBits, simdBits > blas, simdBits >= 256 else { return .sgemm }
+            return .small(bits: simdBits)
+        default: return .sgemm
+        }
+    }
 }
 
 /// The vector width of ScaleLab's C kernels (SIMDKernels), chosen at run time from the CPU.
@@ -74,11 +112,10 @@ public enum SIMDVariant {
 public func attentionForward(_ out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
                              _ qkv: UnsafePointer<Float>, workspace ws: AttentionWorkspace,
                              batch b: Int, tokens t: Int, channels c: Int, heads nh: Int, parallel: Parallel) {
-    precondition(t <= ws.context && parallel.threads <= ws.pieces)
+    precondition(t <= ws.context && parallel.threads <= ws.pieces && c / nh == ws.headSize, "workspace made for another shape")
     let hs = c / nh, ld = 3 * c, qb = AttentionWorkspace.queryBlock
     let scale = 1 / Float(hs).squareRoot()
     if ws.smallScratch > 0 {
-        precondition(AttentionWorkspace.usesSmallHeadPath(headSize: hs), "workspace made for another head size")
         parallel.pieceRanges(b * nh) { piece, tasks in
             for task in tasks {
                 let bi = task / nh, h = task % nh
@@ -132,10 +169,10 @@ public func attentionBackward(dqkv: UnsafeMutablePointer<Float>, dout: UnsafePoi
                               qkv: UnsafePointer<Float>, out: UnsafePointer<Float>, lse: UnsafePointer<Float>,
                               workspace ws: AttentionWorkspace,
                               batch b: Int, tokens t: Int, channels c: Int, heads nh: Int, parallel: Parallel) {
+    precondition(t <= ws.context && parallel.threads <= ws.pieces && c / nh == ws.headSize, "workspace made for another shape")
     let hs = c / nh, ld = 3 * c, qb = AttentionWorkspace.queryBlock
     let scale = 1 / Float(hs).squareRoot()
     if ws.smallScratch > 0 {
-        precondition(AttentionWorkspace.usesSmallHeadPath(headSize: hs), "workspace made for another head size")
         parallel.pieceRanges(b * nh) { piece, tasks in
             for task in tasks {
                 let bi = task / nh, h = task % nh

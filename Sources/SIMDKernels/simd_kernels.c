@@ -5,8 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef float v8 __attribute__((vector_size(32), aligned(4)));
-
 // Key rows of the transposed scratch are padded to the widest vector (16 floats).
 static inline ptrdiff_t padded_tokens(int tokens) { return (tokens + 15) / 16 * 16; }
 
@@ -66,8 +64,10 @@ int scalelab_simd_bits(void) {
 }
 
 size_t scalelab_attention_small_scratch(int tokens, int head_size) {
-    size_t stride = (size_t)padded_tokens(tokens);
-    return 2 * (size_t)head_size * stride + 2 * stride + 2 * (size_t)tokens * (size_t)head_size;
+    size_t stride = (size_t)padded_tokens(tokens), hs = (size_t)head_size;
+    size_t forward = hs * stride + 16 * stride;                         // qT, one block's scores
+    size_t backward = 2 * hs * stride + stride + (size_t)tokens * stride;  // kT, vT, rowsum(dO·O), dS
+    return forward > backward ? forward : backward;
 }
 
 void scalelab_attention_small_forward(int bits, float *out, ptrdiff_t ldo, float *lse, const float *q, const float *k,

@@ -115,11 +115,11 @@ struct BenchCommand: ParsableCommand {
     func compareAttention(_ chosen: [Benchmark.Preset], threads: Int) throws {
         let rows = AttentionBenchmark.measure(chosen, threads: threads, seconds: seconds)
         if json { print(try JSONOutput.string(rows), terminator: ""); return }
-        print("attention core, forward + backward of one layer, \(threads) thread(s); this CPU's widest variant: \(SIMDVariant.name(SIMDVariant.bits))")
+        print("attention core, forward + backward of one layer, \(threads) thread(s); this CPU's widest variant: \(SIMDVariant.name(SIMDVariant.bits)); * = the path runs use")
         print("preset          head size  path                  ms/layer   speed-up vs sgemm")
         for r in rows {
             print(r.preset.padding(toLength: 15, withPad: " ", startingAt: 0) + String(format: " %9d  ", r.headSize)
-                  + r.path.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %9.3f %12.2f×", r.msPerCall, r.speedup))
+                  + (r.path + (r.chosen ? " *" : "")).padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: " %9.3f %12.2f×", r.msPerCall, r.speedup))
         }
     }
 

@@ -17,8 +17,8 @@ int scalelab_simd_supports(int bits);
 /// Floats of scratch one head's forward or backward needs (per thread).
 size_t scalelab_attention_small_scratch(int tokens, int head_size);
 
-/// Causal attention of one (batch, head) with a small head size (8 or 16), one query row at a time,
-/// with the variant `bits` (which must be supported):
+/// Causal attention of one (batch, head) with a small head size (8 or 16), tokens across the vector
+/// lanes (queries in the forward, keys in the backward), with the variant `bits` (which must be supported):
 /// out[i] = softmax(q[i]·kᵀ·scale over keys 0...i)·v, lse[i] its log-sum-exp. q, k, v rows are `ld`
 /// floats apart, out rows `ldo`.
 void scalelab_attention_small_forward(int bits, float *out, ptrdiff_t ldo, float *lse,
